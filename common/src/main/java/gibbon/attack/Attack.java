@@ -1,0 +1,29 @@
+package gibbon.attack;
+
+import ai.djl.ndarray.NDArray;
+
+/**
+ * One adversarial attack at a fixed budget. An attack states its threat model ({@link #norm()})
+ * and crafts adversarial inputs; the {@link AttackSweep} that calls it owns batching, devices and
+ * seeds, and enforces the threat model on whatever comes back (projection onto the epsilon-ball,
+ * clipping to [0, 1]), so no attack can break it.
+ */
+public interface Attack {
+    /** The threat model's norm. */
+    Norm norm();
+
+    /** Whether the attack reads the model's gradients (false for black-box and noise baselines). */
+    boolean needsGradients();
+
+    /**
+     * Crafts adversarial inputs for a batch.
+     *
+     * @param model the model under attack
+     * @param x clean inputs in [0, 1], shape (batch, channels, rows, columns)
+     * @param labels true labels, shape (batch)
+     * @param epsilon the budget, greater than 0
+     * @param random per-example random streams for this (attack, epsilon)
+     * @return adversarial inputs shaped like {@code x}
+     */
+    NDArray perturb(TargetModel model, NDArray x, NDArray labels, float epsilon, ExampleRandom random);
+}

@@ -1,0 +1,38 @@
+package gibbon.attack;
+
+import java.util.List;
+
+/**
+ * Steps and step size of an iterative attack. The step size is absolute ({@code step-size}) or a
+ * fraction of epsilon ({@code relative-step-size}); with neither it is 2.5 * epsilon / steps, the
+ * choice of Madry et al. that lets the iterate cross the ball and come back.
+ */
+record IterativeSchedule(int steps, double stepSize, double relativeStepSize, boolean randomStart) {
+    static final String STEPS = "steps";
+    static final String STEP_SIZE = "step-size";
+    static final String RELATIVE_STEP_SIZE = "relative-step-size";
+    static final String RANDOM_START = "random-start";
+
+    static List<AttackParameter> parameters(int defaultSteps, boolean defaultRandomStart) {
+        return List.of(
+                AttackParameter.integer(STEPS, defaultSteps, 1, "gradient steps"),
+                AttackParameter.decimal(STEP_SIZE, 0.0, 0.0,
+                        "absolute step size; 0 = use relative-step-size"),
+                AttackParameter.decimal(RELATIVE_STEP_SIZE, 0.0, 0.0,
+                        "step size as a fraction of epsilon; 0 = 2.5 / steps"),
+                AttackParameter.flag(RANDOM_START, defaultRandomStart, "start from a uniform random point in the ball"));
+    }
+
+    static IterativeSchedule of(AttackParams p) {
+        return new IterativeSchedule(p.integer(STEPS), p.decimal(STEP_SIZE), p.decimal(RELATIVE_STEP_SIZE),
+                p.flag(RANDOM_START));
+    }
+
+    float stepFor(float epsilon) {
+        if (stepSize > 0) {
+            return (float) stepSize;
+        }
+        double relative = relativeStepSize > 0 ? relativeStepSize : 2.5 / steps;
+        return (float) (relative * epsilon);
+    }
+}

@@ -1,0 +1,47 @@
+package gibbon.attack;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDScope;
+
+/**
+ * Projected Gradient Descent, L-infinity (Madry et al., 2018): from a uniform random start in the
+ * ball, repeated signed-gradient steps, each followed by projection onto the ball and clipping to
+ * [0, 1]. Without the random start this is BIM (Kurakin et al., 2017).
+ */
+public final class PgdAttack implements Attack {
+    private final IterativeSchedule schedule;
+
+    PgdAttack(IterativeSchedule schedule) {
+        this.schedule = schedule;
+    }
+
+    @Override
+    public Norm norm() {
+        return Norm.LINF;
+    }
+
+    @Override
+    public boolean needsGradients() {
+        return true;
+    }
+
+    @Override
+    public NDArray perturb(TargetModel model, NDArray x, NDArray labels, float epsilon, ExampleRandom random) {
+        float alpha = schedule.stepFor(epsilon);
+        NDArray adv = schedule.randomStart()
+                ? x.add(random.uniform(x.getManager(), x.getShape().slice(1), -epsilon, epsilon)).clip(0f, 1f)
+                : x.duplicate();
+        for (int step = 0; step < schedule.steps(); step++) {
+            NDArray next;
+            // Each step's temporaries die with its scope; only the new iterate survives.
+            try (NDScope scope = new NDScope()) {
+                NDArray moved = adv.add(model.lossGradient(adv, labels).sign().mul(alpha));
+                next = x.add(moved.sub(x).clip(-epsilon, epsilon)).clip(0f, 1f);
+                NDScope.unregister(next);
+            }
+            adv.close();
+            adv = next;
+        }
+        return adv;
+    }
+}

@@ -1,0 +1,59 @@
+package gibbon.attack;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDScope;
+
+/**
+ * Projected Gradient Descent, L2 (Madry et al., 2018; as torchattacks' PGDL2): steps along the
+ * gradient normalised to unit L2 norm per example, each followed by projection onto the L2 ball
+ * and clipping to [0, 1]. The random start is uniform in radius along a Gaussian direction.
+ */
+public final class PgdL2Attack implements Attack {
+    private static final float TINY = 1e-10f;
+    private final IterativeSchedule schedule;
+
+    PgdL2Attack(IterativeSchedule schedule) {
+        this.schedule = schedule;
+    }
+
+    @Override
+    public Norm norm() {
+        return Norm.L2;
+    }
+
+    @Override
+    public boolean needsGradients() {
+        return true;
+    }
+
+    @Override
+    public NDArray perturb(TargetModel model, NDArray x, NDArray labels, float epsilon, ExampleRandom random) {
+        float alpha = schedule.stepFor(epsilon);
+        long[] perExample = Norm.broadcastShape(x);
+        NDArray adv;
+        if (schedule.randomStart()) {
+            try (NDScope scope = new NDScope()) {
+                NDArray direction = random.normal(x.getManager(), x.getShape().slice(1));
+                NDArray norms = Norm.L2.perExample(direction).add(TINY).reshape(perExample);
+                NDArray radius = random.uniformPerExample(x.getManager()).mul(epsilon).reshape(perExample);
+                adv = x.add(direction.div(norms).mul(radius)).clip(0f, 1f);
+                NDScope.unregister(adv);
+            }
+        } else {
+            adv = x.duplicate();
+        }
+        for (int step = 0; step < schedule.steps(); step++) {
+            NDArray next;
+            try (NDScope scope = new NDScope()) {
+                NDArray grad = model.lossGradient(adv, labels);
+                NDArray gradNorms = Norm.L2.perExample(grad).add(TINY).reshape(perExample);
+                NDArray moved = adv.add(grad.div(gradNorms).mul(alpha));
+                next = x.add(Norm.L2.project(moved.sub(x), epsilon)).clip(0f, 1f);
+                NDScope.unregister(next);
+            }
+            adv.close();
+            adv = next;
+        }
+        return adv;
+    }
+}

@@ -1,0 +1,25 @@
+package gibbon.attack;
+
+import ai.djl.ndarray.NDArray;
+
+/**
+ * The baseline that is no attack: uniform random noise in the L-infinity ball. A model that loses
+ * much accuracy to this is fragile, not fooled.
+ */
+public final class UniformNoiseAttack implements Attack {
+    @Override
+    public Norm norm() {
+        return Norm.LINF;
+    }
+
+    @Override
+    public boolean needsGradients() {
+        return false;
+    }
+
+    @Override
+    public NDArray perturb(TargetModel model, NDArray x, NDArray labels, float epsilon, ExampleRandom random) {
+        long[] dims = x.getShape().slice(1).getShape();
+        return x.add(random.uniform(x.getManager(), new ai.djl.ndarray.types.Shape(dims), -epsilon, epsilon));
+    }
+}

@@ -1,0 +1,445 @@
+package gibbon.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigRenderOptions;
+import com.typesafe.config.ConfigSyntax;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueFactory;
+import com.typesafe.config.ConfigValueType;
+import gibbon.GibbonException;
+import gibbon.attack.AttackParameter;
+import gibbon.attack.AttackParams;
+import gibbon.attack.AttackPlan;
+import gibbon.attack.AttackRegistry;
+import gibbon.attack.AttackType;
+import gibbon.attack.Norm;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+/**
+ * Reads an experiment config (HOCON) plus {@code --set key=value} overrides, fills defaults from
+ * {@link Settings}, and validates everything. Every problem becomes one {@link GibbonException} of
+ * kind CONFIG whose message names the key or file.
+ */
+public final class ConfigLoader {
+    private static final int MAX_BATCH = 65_536;
+
+    private ConfigLoader() {}
+
+    /** Loads a config file with overrides applied on top. */
+    public static ExperimentConfig load(Path file, List<String> overrides) {
+        return fromConfig(parseFile(file), overrides);
+    }
+
+    /** Validates an already parsed config with overrides applied on top. */
+    public static ExperimentConfig fromConfig(Config base, List<String> overrides) {
+        Config merged = base;
+        for (String override : overrides) {
+            merged = parseOverride(override).withFallback(merged);
+        }
+        Config config;
+        try {
+            config = merged.resolve();
+        } catch (ConfigException e) {
+            throw GibbonException.config(oneLine(e.getMessage()));
+        }
+        checkUnknownKeys(config, Settings.ALL);
+        Config withDefaults = config.withFallback(defaults(Settings.ALL));
+        for (ConfigKey key : Settings.ALL) {
+            if (key.required() && !withDefaults.hasPath(key.path())) {
+                throw GibbonException.config("config key '" + key.path() + "' is required: " + key.doc());
+            }
+        }
+        List<AttackPlan> plans = attackPlans(withDefaults);
+        Config resolved = withDefaults.withValue("attacks", renderPlans(plans));
+        int batchSize = positive(withDefaults, Settings.BATCH_SIZE);
+        if (batchSize > MAX_BATCH) {
+            throw GibbonException.config("config key 'sweep.batch-size' is " + batchSize + ", at most " + MAX_BATCH);
+        }
+        String format = string(withDefaults, Settings.DATASET_FORMAT);
+        if (!format.equals("idx")) {
+            throw GibbonException.config("config key 'dataset.format': unknown format '" + format + "' (known: idx)");
+        }
+        String device = string(withDefaults, Settings.MODEL_DEVICE);
+        if (!device.matches("auto|cpu|gpu(:\\d+)?")) {
+            throw GibbonException.config("config key 'model.device': '" + device + "' is not auto, cpu, gpu or gpu:N");
+        }
+        return new ExperimentConfig(
+                number(withDefaults, Settings.SEED).longValue(),
+                format,
+                nonEmpty(withDefaults, Settings.DATASET_IMAGES),
+                nonEmpty(withDefaults, Settings.DATASET_LABELS),
+                nonNegative(withDefaults, Settings.DATASET_LIMIT),
+                nonNegative(withDefaults, Settings.DATASET_PARTITIONS),
+                nonEmpty(withDefaults, Settings.MODEL_URI),
+                device,
+                batchSize,
+                positive(withDefaults, Settings.THREADS),
+                plans,
+                nonEmpty(withDefaults, Settings.SPARK_MASTER),
+                stringMap(withDefaults, Settings.SPARK_CONF),
+                nonEmpty(withDefaults, Settings.CATALOG),
+                nonEmpty(withDefaults, Settings.CATALOG_TYPE),
+                nonEmpty(withDefaults, Settings.WAREHOUSE),
+                nonEmpty(withDefaults, Settings.NAMESPACE),
+                stringMap(withDefaults, Settings.CATALOG_PROPERTIES),
+                stringMap(withDefaults, Settings.HADOOP),
+                resolved.root().render(ConfigRenderOptions.concise()));
+    }
+
+    /** Loads a training config ({@code gibbon train}) with overrides applied on top. */
+    public static TrainingConfig loadTraining(Path file, List<String> overrides) {
+        Config merged = parseFile(file);
+        for (String override : overrides) {
+            merged = parseOverride(override).withFallback(merged);
+        }
+        Config config;
+        try {
+            config = merged.resolve();
+        } catch (ConfigException e) {
+            throw GibbonException.config(oneLine(e.getMessage()));
+        }
+        checkUnknownKeys(config, TrainingSettings.ALL);
+        Config c = config.withFallback(defaults(TrainingSettings.ALL));
+        for (ConfigKey key : TrainingSettings.ALL) {
+            if (key.required() && !c.hasPath(key.path())) {
+                throw GibbonException.config("config key '" + key.path() + "' is required: " + key.doc());
+            }
+        }
+        List<String> classNames;
+        try {
+            classNames = c.getStringList(TrainingSettings.CLASS_NAMES.path());
+        } catch (ConfigException e) {
+            throw GibbonException.config("config key '" + TrainingSettings.CLASS_NAMES.path() + "': expected a list of strings");
+        }
+        if (classNames.size() < 2) {
+            throw GibbonException.config("config key '" + TrainingSettings.CLASS_NAMES.path() + "': name at least 2 classes");
+        }
+        double lr = number(c, TrainingSettings.LEARNING_RATE).doubleValue();
+        if (!(lr > 0)) {
+            throw GibbonException.config("config key '" + TrainingSettings.LEARNING_RATE.path() + "' must be positive");
+        }
+        return new TrainingConfig(nonEmpty(c, TrainingSettings.IMAGES), nonEmpty(c, TrainingSettings.LABELS),
+                nonEmpty(c, TrainingSettings.TEST_IMAGES), nonEmpty(c, TrainingSettings.TEST_LABELS), classNames,
+                nonEmpty(c, TrainingSettings.ARCHITECTURE), nonNegative(c, TrainingSettings.LIMIT),
+                positive(c, TrainingSettings.EPOCHS), positive(c, TrainingSettings.BATCH_SIZE), lr,
+                number(c, TrainingSettings.SEED).longValue(), positive(c, TrainingSettings.THREADS),
+                nonEmpty(c, TrainingSettings.OUTPUT), nonEmpty(c, TrainingSettings.NAME));
+    }
+
+    private static Config parseFile(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw GibbonException.config(file + ": config file not found");
+        }
+        if (!Files.isReadable(file)) {
+            throw GibbonException.config(file + ": config file is not readable");
+        }
+        try {
+            return ConfigFactory.parseFile(file.toFile(),
+                    ConfigParseOptions.defaults().setSyntax(ConfigSyntax.CONF).setAllowMissing(false));
+        } catch (ConfigException e) {
+            throw GibbonException.config(oneLine(e.getMessage()));
+        }
+    }
+
+    private static Config parseOverride(String override) {
+        int eq = override.indexOf('=');
+        if (eq <= 0) {
+            throw GibbonException.config("--set '" + override + "': expected key=value");
+        }
+        String key = override.substring(0, eq).trim();
+        try {
+            return ConfigFactory.parseString(key + " = " + override.substring(eq + 1));
+        } catch (ConfigException e) {
+            throw GibbonException.config("--set '" + override + "': " + oneLine(e.getMessage()));
+        }
+    }
+
+    private static Config defaults(List<ConfigKey> keys) {
+        Config d = ConfigFactory.empty();
+        for (ConfigKey key : keys) {
+            if (key.defaultValue() != null) {
+                d = d.withValue(key.path(), ConfigValueFactory.fromAnyRef(key.defaultValue()));
+            }
+        }
+        return d;
+    }
+
+    private static void checkUnknownKeys(Config config, List<ConfigKey> keys) {
+        Set<String> declared = new java.util.TreeSet<>();
+        keys.forEach(k -> declared.add(k.path()));
+        for (Map.Entry<String, ConfigValue> entry : config.root().entrySet()) {
+            String top = entry.getKey();
+            boolean section = keys.stream().anyMatch(k -> k.path().startsWith(top + "."));
+            if (!section && !declared.contains(top)) {
+                throw unknown(top, declared);
+            }
+            if (section && entry.getValue().valueType() == ConfigValueType.OBJECT) {
+                for (String child : ((ConfigObject) entry.getValue()).keySet()) {
+                    String path = top + "." + quoteIfNeeded(child);
+                    if (!declared.contains(path)) {
+                        throw unknown(path, declared);
+                    }
+                }
+            }
+        }
+    }
+
+    private static String quoteIfNeeded(String key) {
+        return key.matches("[A-Za-z0-9_-]+") ? key : "\"" + key + "\"";
+    }
+
+    private static GibbonException unknown(String path, Set<String> known) {
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (String k : known) {
+            int d = Suggestions.distance(path, k);
+            if (d < bestDistance) {
+                bestDistance = d;
+                best = k;
+            }
+        }
+        String hint = best != null && bestDistance <= Math.max(2, path.length() / 3) ? " (did you mean '" + best + "'?)" : "";
+        return GibbonException.config("unknown config key '" + path + "'" + hint);
+    }
+
+    private static List<AttackPlan> attackPlans(Config config) {
+        ConfigValue value = config.getValue(Settings.ATTACKS.path());
+        if (value.valueType() != ConfigValueType.OBJECT) {
+            throw GibbonException.config("config key 'attacks': expected " + Settings.ATTACKS.type().description()
+                    + ", got " + value.valueType().name().toLowerCase());
+        }
+        ConfigObject entries = (ConfigObject) value;
+        List<AttackPlan> plans = new ArrayList<>();
+        for (String label : new TreeMap<>(entries).keySet()) {
+            String path = "attacks." + label;
+            if (!label.matches("[a-z0-9_-]+")) {
+                throw GibbonException.config("config key '" + path
+                        + "': attack entry names use only lower-case letters, digits, '_' and '-'");
+            }
+            ConfigValue entryValue = entries.get(label);
+            if (entryValue.valueType() != ConfigValueType.OBJECT) {
+                throw GibbonException.config("config key '" + path + "': expected an object with epsilons and parameters");
+            }
+            Config entry = ((ConfigObject) entryValue).toConfig();
+            AttackPlan plan = attackPlan(path, label, entry);
+            if (plan != null) {
+                plans.add(plan);
+            }
+        }
+        if (plans.isEmpty()) {
+            throw GibbonException.config("config key 'attacks': no enabled attack (known: " + AttackRegistry.names() + ")");
+        }
+        plans.sort(Comparator.comparing((AttackPlan p) -> AttackRegistry.names().indexOf(p.type()))
+                .thenComparing(AttackPlan::label));
+        return plans;
+    }
+
+    private static AttackPlan attackPlan(String path, String label, Config entry) {
+        String typeName = entry.hasPath("attack") ? typed(entry, path, "attack", ConfigValueType.STRING).toString() : label;
+        AttackType type = AttackRegistry.find(typeName).orElseThrow(() -> GibbonException.config("config key '"
+                + path + (entry.hasPath("attack") ? ".attack" : "") + "': unknown attack '" + typeName + "' (known: "
+                + String.join(", ", AttackRegistry.names()) + ")"));
+        Set<String> allowed = new java.util.TreeSet<>(List.of("attack", "epsilons", "enabled"));
+        type.parameters().forEach(p -> allowed.add(p.name()));
+        for (String key : entry.root().keySet()) {
+            if (!allowed.contains(key)) {
+                throw unknown(path + "." + key, Stream.concat(allowed.stream().map(k -> path + "." + k),
+                        Stream.<String>empty()).collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new)));
+            }
+        }
+        if (entry.hasPath("enabled") && !(Boolean) typed(entry, path, "enabled", ConfigValueType.BOOLEAN)) {
+            return null;
+        }
+        if (!entry.hasPath("epsilons")) {
+            throw GibbonException.config("config key '" + path + ".epsilons' is required: " + Settings.ATTACK_EPSILONS.doc());
+        }
+        List<Double> epsilons = epsilons(path + ".epsilons", entry, type.norm());
+        Map<String, Object> params = new LinkedHashMap<>();
+        for (AttackParameter p : type.parameters()) {
+            params.put(p.name(), entry.hasPath(p.name()) ? parameter(path + "." + p.name(), entry, p) : p.defaultValue());
+        }
+        return new AttackPlan(label, type.name(), new AttackParams(params), epsilons);
+    }
+
+    private static List<Double> epsilons(String path, Config entry, Norm norm) {
+        ConfigValue raw = entry.getValue("epsilons");
+        List<Double> out = new ArrayList<>();
+        if (raw.valueType() == ConfigValueType.NUMBER) {
+            out.add(((Number) raw.unwrapped()).doubleValue());
+        } else if (raw.valueType() == ConfigValueType.LIST) {
+            for (Object o : (List<?>) raw.unwrapped()) {
+                if (!(o instanceof Number n)) {
+                    throw GibbonException.config("config key '" + path + "': expected a list of numbers, found '" + o + "'");
+                }
+                out.add(n.doubleValue());
+            }
+        } else {
+            throw GibbonException.config("config key '" + path + "': expected a list of numbers, got "
+                    + raw.valueType().name().toLowerCase());
+        }
+        if (out.isEmpty()) {
+            throw GibbonException.config("config key '" + path + "': the list is empty");
+        }
+        for (double e : out) {
+            if (!(e >= 0) || Double.isInfinite(e)) {
+                throw GibbonException.config("config key '" + path + "': epsilon " + e + " is negative or not a number");
+            }
+            if (norm == Norm.LINF && e > 1) {
+                throw GibbonException.config("config key '" + path + "': epsilon " + e
+                        + " exceeds 1, the whole [0, 1] pixel range, for an L-infinity attack");
+            }
+        }
+        if (out.stream().distinct().count() != out.size()) {
+            throw GibbonException.config("config key '" + path + "': epsilon values repeat");
+        }
+        return out.stream().sorted().toList();
+    }
+
+    private static Object parameter(String path, Config entry, AttackParameter p) {
+        if (p.type() == Boolean.class) {
+            return typed(entry, path, p.name(), ConfigValueType.BOOLEAN);
+        }
+        Number n = (Number) typed(entry, path, p.name(), ConfigValueType.NUMBER);
+        if (p.type() == Integer.class && (n.doubleValue() != Math.rint(n.doubleValue()) || Math.abs(n.doubleValue()) > Integer.MAX_VALUE)) {
+            throw GibbonException.config("config key '" + path + "': expected an integer, got " + n);
+        }
+        if (p.minimum() != null && n.doubleValue() < p.minimum()) {
+            throw GibbonException.config("config key '" + path + "' is " + n + ", must be at least "
+                    + (p.type() == Integer.class ? String.valueOf(p.minimum().intValue()) : String.valueOf(p.minimum())));
+        }
+        return p.type() == Integer.class ? (Object) n.intValue() : (Object) n.doubleValue();
+    }
+
+    private static Object typed(Config entry, String path, String key, ConfigValueType expected) {
+        ConfigValue v = entry.getValue(key);
+        ConfigValue coerced = v;
+        if (v.valueType() == ConfigValueType.STRING && expected != ConfigValueType.STRING) {
+            // --set values arrive as strings; accept those that read as the expected type.
+            try {
+                coerced = ConfigFactory.parseString("v = " + v.unwrapped()).getValue("v");
+            } catch (ConfigException e) {
+                coerced = v;
+            }
+        }
+        if (coerced.valueType() != expected) {
+            String what = expected == ConfigValueType.NUMBER ? "a number"
+                    : expected == ConfigValueType.BOOLEAN ? "true or false" : "a string";
+            throw GibbonException.config("config key '" + path + "': expected " + what + ", got " + describe(v));
+        }
+        return coerced.unwrapped();
+    }
+
+    private static String describe(ConfigValue v) {
+        return v.valueType().name().toLowerCase() + (v.valueType() == ConfigValueType.STRING ? " '" + v.unwrapped() + "'" : "");
+    }
+
+    private static com.typesafe.config.ConfigObject renderPlans(List<AttackPlan> plans) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (AttackPlan p : plans) {
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("attack", p.type());
+            entry.put("epsilons", p.epsilons());
+            entry.putAll(p.params().values());
+            out.put(p.label(), entry);
+        }
+        return ConfigValueFactory.fromMap(out);
+    }
+
+    private static String string(Config c, ConfigKey key) {
+        try {
+            ConfigValue v = c.getValue(key.path());
+            if (v.valueType() != ConfigValueType.STRING && v.valueType() != ConfigValueType.NUMBER
+                    && v.valueType() != ConfigValueType.BOOLEAN) {
+                throw GibbonException.config("config key '" + key.path() + "': expected a string, got "
+                        + v.valueType().name().toLowerCase());
+            }
+            return c.getString(key.path());
+        } catch (ConfigException e) {
+            throw GibbonException.config("config key '" + key.path() + "': " + oneLine(e.getMessage()));
+        }
+    }
+
+    private static String nonEmpty(Config c, ConfigKey key) {
+        String s = string(c, key);
+        if (s.isBlank()) {
+            throw GibbonException.config("config key '" + key.path() + "' is empty: " + key.doc());
+        }
+        return s;
+    }
+
+    private static Number number(Config c, ConfigKey key) {
+        try {
+            Number n = c.getNumber(key.path());
+            if ((key.type() == ConfigKey.Type.INT || key.type() == ConfigKey.Type.LONG)
+                    && n.doubleValue() != Math.rint(n.doubleValue())) {
+                throw GibbonException.config("config key '" + key.path() + "': expected an integer, got " + n);
+            }
+            if (key.type() == ConfigKey.Type.INT && Math.abs(n.doubleValue()) > Integer.MAX_VALUE) {
+                throw GibbonException.config("config key '" + key.path() + "': " + n + " is too large");
+            }
+            return n;
+        } catch (ConfigException.WrongType e) {
+            throw GibbonException.config("config key '" + key.path() + "': expected " + key.type().description()
+                    + ", got " + describe(c.getValue(key.path())));
+        }
+    }
+
+    private static int nonNegative(Config c, ConfigKey key) {
+        int n = number(c, key).intValue();
+        if (n < 0) {
+            throw GibbonException.config("config key '" + key.path() + "' is " + n + ", must be 0 or more");
+        }
+        return n;
+    }
+
+    private static int positive(Config c, ConfigKey key) {
+        int n = number(c, key).intValue();
+        if (n < 1) {
+            throw GibbonException.config("config key '" + key.path() + "' is " + n + ", must be at least 1");
+        }
+        return n;
+    }
+
+    private static Map<String, String> stringMap(Config c, ConfigKey key) {
+        ConfigValue v = c.getValue(key.path());
+        if (v.valueType() != ConfigValueType.OBJECT) {
+            throw GibbonException.config("config key '" + key.path() + "': expected " + key.type().description());
+        }
+        Map<String, String> out = new TreeMap<>();
+        for (Map.Entry<String, ConfigValue> e : ((ConfigObject) v).entrySet()) {
+            collect(key.path(), e.getKey(), e.getValue(), out);
+        }
+        return Map.copyOf(out);
+    }
+
+    /** Flattens nested objects, so both {@code fs.s3a.x = 1} and {@code "fs.s3a.x" = 1} work. */
+    private static void collect(String base, String key, ConfigValue v, Map<String, String> out) {
+        if (v.valueType() == ConfigValueType.OBJECT) {
+            for (Map.Entry<String, ConfigValue> e : ((ConfigObject) v).entrySet()) {
+                collect(base, key + "." + e.getKey(), e.getValue(), out);
+            }
+        } else if (v.valueType() == ConfigValueType.LIST || v.valueType() == ConfigValueType.NULL) {
+            throw GibbonException.config("config key '" + base + "." + key + "': expected a string value");
+        } else {
+            out.put(key, String.valueOf(v.unwrapped()));
+        }
+    }
+
+    static String oneLine(String message) {
+        String first = message == null ? "invalid config" : message.lines().findFirst().orElse("invalid config");
+        return first.replaceFirst("^(.*?): (\\d+): ", "$1: line $2: ");
+    }
+}

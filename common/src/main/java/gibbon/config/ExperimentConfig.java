@@ -1,0 +1,36 @@
+package gibbon.config;
+
+import gibbon.attack.AttackPlan;
+import java.io.Serializable;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A validated experiment: everything a run needs, checked before Spark starts. Serializable, so
+ * Spark ships it to executors. Load it with {@link ConfigLoader}.
+ *
+ * @param resolvedJson the whole resolved config (defaults included) as JSON, recorded in
+ *     {@code runs.config}
+ */
+public record ExperimentConfig(
+        long seed,
+        String datasetFormat,
+        String datasetImages,
+        String datasetLabels,
+        int datasetLimit,
+        int datasetPartitions,
+        String modelUri,
+        String modelDevice,
+        int batchSize,
+        int threads,
+        List<AttackPlan> attacks,
+        String sparkMaster,
+        Map<String, String> sparkConf,
+        String catalog,
+        String catalogType,
+        String warehouse,
+        String namespace,
+        Map<String, String> catalogProperties,
+        Map<String, String> hadoop,
+        String resolvedJson)
+        implements Serializable {}

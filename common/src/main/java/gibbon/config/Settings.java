@@ -1,0 +1,64 @@
+package gibbon.config;
+
+import gibbon.config.ConfigKey.Type;
+import java.util.List;
+import java.util.Map;
+
+/** The declaration of every experiment setting (attack parameters are declared by each attack). */
+public final class Settings {
+    public static final ConfigKey SEED = new ConfigKey("run.seed", Type.LONG, 20150320L,
+            "seed of every random choice; randomness is derived from (seed, example id, attack, epsilon)");
+    public static final ConfigKey DATASET_FORMAT = new ConfigKey("dataset.format", Type.STRING, "idx",
+            "dataset format: idx (MNIST-style idx3 images + idx1 labels, raw or gzip)");
+    public static final ConfigKey DATASET_IMAGES = new ConfigKey("dataset.images", Type.STRING, null,
+            "images file: a local path or a file://, hdfs:// or s3a:// URI");
+    public static final ConfigKey DATASET_LABELS = new ConfigKey("dataset.labels", Type.STRING, null,
+            "labels file: a local path or a file://, hdfs:// or s3a:// URI");
+    public static final ConfigKey DATASET_LIMIT = new ConfigKey("dataset.limit", Type.INT, 0,
+            "attack only the first N examples by id; 0 = all");
+    public static final ConfigKey DATASET_PARTITIONS = new ConfigKey("dataset.partitions", Type.INT, 0,
+            "Spark partitions of the examples; 0 = enough for every executor core to have work");
+    public static final ConfigKey MODEL_URI = new ConfigKey("model.uri", Type.STRING, null,
+            "model directory (model.json + parameters): a local path or a file://, hdfs:// or s3a:// URI");
+    public static final ConfigKey MODEL_DEVICE = new ConfigKey("model.device", Type.STRING, "auto",
+            "auto (the GPU Spark assigned to the task, else CPU), cpu, or gpu");
+    public static final ConfigKey BATCH_SIZE = new ConfigKey("sweep.batch-size", Type.INT, 256,
+            "examples per batch on an executor");
+    public static final ConfigKey THREADS = new ConfigKey("sweep.threads", Type.INT, 1,
+            "libtorch intra-op threads per task; executor cores / task slots avoids oversubscription");
+    public static final ConfigKey ATTACKS = new ConfigKey("attacks", Type.ATTACKS, null,
+            "the attacks to run: one entry per attack, with epsilons and parameters (see gibbon attacks)");
+    public static final ConfigKey SPARK_MASTER = new ConfigKey("spark.master", Type.STRING, "local[*]",
+            "Spark master when not launched by spark-submit (spark-submit's --master wins)");
+    public static final ConfigKey SPARK_CONF = new ConfigKey("spark.conf", Type.STRING_MAP, Map.of(),
+            "extra Spark properties, e.g. { \"spark.executor.memory\" = \"4g\" }");
+    public static final ConfigKey CATALOG = new ConfigKey("output.catalog", Type.STRING, "gibbon",
+            "Spark catalog name of the Iceberg result tables");
+    public static final ConfigKey CATALOG_TYPE = new ConfigKey("output.catalog-type", Type.STRING, "hadoop",
+            "Iceberg catalog type: hadoop, hive, rest, jdbc, ... (catalog-properties gives the rest)");
+    public static final ConfigKey WAREHOUSE = new ConfigKey("output.warehouse", Type.STRING, "warehouse",
+            "Iceberg warehouse location: a local path or a file://, hdfs:// or s3a:// URI");
+    public static final ConfigKey NAMESPACE = new ConfigKey("output.namespace", Type.STRING, "robustness",
+            "namespace of the runs, predictions and summary tables");
+    public static final ConfigKey CATALOG_PROPERTIES = new ConfigKey("output.catalog-properties", Type.STRING_MAP,
+            Map.of(), "extra Iceberg catalog properties, e.g. { uri = \"thrift://metastore:9083\" }");
+    public static final ConfigKey HADOOP = new ConfigKey("hadoop", Type.STRING_MAP, Map.of(),
+            "extra Hadoop properties for file access, e.g. { \"fs.s3a.endpoint\" = \"...\" }");
+
+    public static final ConfigKey VARS = new ConfigKey("vars", Type.FREE_FORM, Map.of(),
+            "free-form values for ${vars.name} substitutions; not read by Gibbon itself");
+
+    /** Keys inside each entry of {@code attacks}, besides the attack's own parameters. */
+    public static final ConfigKey ATTACK_TYPE = new ConfigKey("attack", Type.STRING, null,
+            "registered attack name; defaults to the entry's own name");
+    public static final ConfigKey ATTACK_EPSILONS = new ConfigKey("epsilons", Type.DOUBLE, null,
+            "list of budgets; 0 records the clean prediction");
+    public static final ConfigKey ATTACK_ENABLED = new ConfigKey("enabled", Type.BOOLEAN, true,
+            "false skips the entry");
+
+    public static final List<ConfigKey> ALL = List.of(SEED, DATASET_FORMAT, DATASET_IMAGES, DATASET_LABELS,
+            DATASET_LIMIT, DATASET_PARTITIONS, MODEL_URI, MODEL_DEVICE, BATCH_SIZE, THREADS, ATTACKS, SPARK_MASTER,
+            SPARK_CONF, CATALOG, CATALOG_TYPE, WAREHOUSE, NAMESPACE, CATALOG_PROPERTIES, HADOOP, VARS);
+
+    private Settings() {}
+}

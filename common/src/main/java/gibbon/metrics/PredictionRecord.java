@@ -1,0 +1,15 @@
+package gibbon.metrics;
+
+import java.io.Serializable;
+
+/**
+ * The model's answer on one example under one (attack, epsilon): a row of the {@code predictions}
+ * table, plus whether the clean input was classified correctly (needed for the attack success
+ * rate).
+ *
+ * @param linf the L-infinity size of the perturbation actually applied (after clipping)
+ * @param l2 its L2 size
+ */
+public record PredictionRecord(long exampleId, int label, String attack, String norm, double epsilon,
+        int predicted, boolean correct, float confidence, float trueClassProb, float linf, float l2,
+        boolean cleanCorrect) implements Serializable {}

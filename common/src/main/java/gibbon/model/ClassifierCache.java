@@ -1,0 +1,31 @@
+package gibbon.model;
+
+import ai.djl.Device;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The executor-resident models: one {@link Classifier} per (model location, device) per JVM, loaded
+ * lazily by the first task that needs it and shared by every later task (DJL's Spark extension does
+ * the same with a transient model behind a serializable loader).
+ */
+public final class ClassifierCache {
+    private record Key(String location, Device device) {}
+
+    private static final Map<Key, Classifier> CACHE = new ConcurrentHashMap<>();
+
+    private ClassifierCache() {}
+
+    /** The cached classifier for a location and device, loading it on first use. */
+    public static Classifier get(String location, Device device, int threads, Map<String, String> hadoop) {
+        TorchRuntime.start(threads);
+        return CACHE.computeIfAbsent(new Key(location, device), key -> Classifier.load(key.location(),
+                key.device(), Path.of(System.getProperty("java.io.tmpdir"), "gibbon-models"), hadoop));
+    }
+
+    /** How many models this JVM holds (for tests and diagnostics). */
+    public static int size() {
+        return CACHE.size();
+    }
+}

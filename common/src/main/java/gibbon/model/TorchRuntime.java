@@ -1,0 +1,31 @@
+package gibbon.model;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+
+/**
+ * Settles the DJL PyTorch engine's process-wide settings before it first loads: offline mode (no
+ * model-zoo or native downloads, ever) and libtorch's thread counts. Thread counts matter: libtorch
+ * intra-op threads times concurrent tasks above the core count slows everything 3-5x, so each task
+ * slot gets {@code threads} = executor cores / task slots (normally 1).
+ */
+public final class TorchRuntime {
+    public static final String ENGINE = "PyTorch";
+
+    private TorchRuntime() {}
+
+    /** Applies the settings if the engine has not started yet; later calls change nothing. */
+    public static synchronized Engine start(int threads) {
+        System.setProperty("ai.djl.offline", "true");
+        if (System.getProperty("ai.djl.pytorch.num_threads") == null) {
+            System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
+            System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+        }
+        return Engine.getEngine(ENGINE);
+    }
+
+    /** Resolves a device name: {@code cpu}, {@code gpu} (the first GPU) or {@code gpu:N}. */
+    public static Device device(String name) {
+        return Device.fromName(name);
+    }
+}

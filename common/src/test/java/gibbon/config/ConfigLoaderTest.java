@@ -1,0 +1,131 @@
+package gibbon.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import gibbon.GibbonException;
+import gibbon.attack.AttackPlan;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+    private static final Path DEFAULT = Path.of("conf", "default.conf");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void loadsTheDefaultConfig() {
+        ExperimentConfig c = ConfigLoader.load(DEFAULT, List.of());
+        assertEquals(List.of("fgsm", "pgd", "pgd_l2", "noise"), c.attacks().stream().map(AttackPlan::label).toList());
+        AttackPlan pgd = c.attacks().get(1);
+        assertEquals(List.of(0.0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3), pgd.epsilons());
+        assertEquals(20, pgd.params().integer("steps"));
+        assertEquals(true, pgd.params().flag("random-start"));
+        assertEquals(List.of(0.0, 0.5, 1.0, 2.0), c.attacks().get(2).epsilons());
+        assertEquals(256, c.batchSize());
+        assertEquals("local[*]", c.sparkMaster());
+        assertTrue(c.resolvedJson().contains("\"steps\":20"), c.resolvedJson());
+    }
+
+    @Test
+    void appliesOverrides() {
+        ExperimentConfig c = ConfigLoader.load(DEFAULT, List.of("attacks.pgd.steps=7", "dataset.limit=10",
+                "attacks.noise.enabled=false", "attacks.pgd.epsilons=[0.3, 0.1]"));
+        assertEquals(10, c.datasetLimit());
+        AttackPlan pgd = c.attacks().stream().filter(p -> p.label().equals("pgd")).findFirst().orElseThrow();
+        assertEquals(7, pgd.params().integer("steps"));
+        assertEquals(List.of(0.1, 0.3), pgd.epsilons());
+        assertTrue(c.attacks().stream().noneMatch(p -> p.label().equals("noise")));
+    }
+
+    @Test
+    void entriesMayNameTheirAttack() {
+        ExperimentConfig c = ConfigLoader.load(DEFAULT, List.of("attacks.pgd40 = { attack = pgd, steps = 40, epsilons = [0.1] }"));
+        AttackPlan p = c.attacks().stream().filter(a -> a.label().equals("pgd40")).findFirst().orElseThrow();
+        assertEquals("pgd", p.type());
+        assertEquals(40, p.params().integer("steps"));
+    }
+
+    private String fails(String... overrides) {
+        GibbonException e = assertThrows(GibbonException.class, () -> ConfigLoader.load(DEFAULT, List.of(overrides)));
+        assertEquals(GibbonException.Kind.CONFIG, e.kind());
+        assertEquals(2, e.exitCode());
+        assertEquals(1, e.getMessage().lines().count(), e.getMessage());
+        return e.getMessage();
+    }
+
+    @Test
+    void unknownKeySuggestsTheNearestOne() {
+        String m = fails("sweep.batch-sise=3");
+        assertTrue(m.contains("'sweep.batch-sise'") && m.contains("did you mean 'sweep.batch-size'"), m);
+        assertTrue(fails("datset.limit=3").contains("'datset'"));
+    }
+
+    @Test
+    void unknownAttackParameterIsNamed() {
+        String m = fails("attacks.pgd.stepz=3");
+        assertTrue(m.contains("attacks.pgd.stepz") && m.contains("attacks.pgd.steps"), m);
+    }
+
+    @Test
+    void wrongTypeIsNamed() {
+        String m = fails("sweep.batch-size=lots");
+        assertTrue(m.contains("sweep.batch-size") && m.contains("expected an integer"), m);
+        assertTrue(fails("attacks.pgd.steps=many").contains("attacks.pgd.steps"));
+        assertTrue(fails("attacks.pgd.random-start=maybe").contains("true or false"));
+    }
+
+    @Test
+    void epsilonChecks() {
+        assertTrue(fails("attacks.fgsm.epsilons=[0.1, -0.1]").contains("negative"));
+        String m = fails("attacks.pgd.epsilons=[1.5]");
+        assertTrue(m.contains("attacks.pgd.epsilons") && m.contains("exceeds 1"), m);
+        assertEquals(3, ConfigLoader.load(DEFAULT, List.of("attacks.pgd_l2.epsilons=[0, 1.5, 3]")).attacks().get(2)
+                .epsilons().size(), "L2 budgets above 1 are meaningful");
+        assertTrue(fails("attacks.fgsm.epsilons=[]").contains("empty"));
+        assertTrue(fails("attacks.fgsm.epsilons=[0.1, 0.1]").contains("repeat"));
+    }
+
+    @Test
+    void parameterBounds() {
+        assertTrue(fails("attacks.pgd.steps=0").contains("at least 1"));
+        assertTrue(fails("sweep.batch-size=0").contains("at least 1"));
+        assertTrue(fails("sweep.batch-size=10000000").contains("at most"));
+        assertTrue(fails("dataset.limit=-5").contains("0 or more"));
+    }
+
+    @Test
+    void unknownAttackListsTheKnownOnes() {
+        String m = fails("attacks.carlini = { epsilons = [1] }");
+        assertTrue(m.contains("unknown attack 'carlini'") && m.contains("pgd_l2"), m);
+    }
+
+    @Test
+    void syntaxErrorNamesFileAndLine() throws IOException {
+        Path bad = dir.resolve("bad.conf");
+        Files.writeString(bad, "dataset {\n  limit = 3\n  images = [\n");
+        GibbonException e = assertThrows(GibbonException.class, () -> ConfigLoader.load(bad, List.of()));
+        assertTrue(e.getMessage().contains("bad.conf") && e.getMessage().contains("line"), e.getMessage());
+    }
+
+    @Test
+    void missingFileAndRequiredKey() throws IOException {
+        GibbonException e = assertThrows(GibbonException.class, () -> ConfigLoader.load(dir.resolve("none.conf"), List.of()));
+        assertTrue(e.getMessage().contains("none.conf: config file not found"), e.getMessage());
+        Path partial = dir.resolve("partial.conf");
+        Files.writeString(partial, "attacks { fgsm { epsilons = [0.1] } }\nmodel.uri = m\ndataset.labels = l\n");
+        e = assertThrows(GibbonException.class, () -> ConfigLoader.load(partial, List.of()));
+        assertTrue(e.getMessage().contains("'dataset.images' is required"), e.getMessage());
+    }
+
+    @Test
+    void badSetSyntax() {
+        assertTrue(fails("novalue").contains("expected key=value"));
+    }
+}

@@ -1,0 +1,90 @@
+package gibbon.cli;
+
+import gibbon.GibbonException;
+import gibbon.GibbonVersion;
+import gibbon.jobs.GibbonSpark;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+
+/**
+ * The {@code gibbon} command line: {@code run}, {@code train}, {@code sql}, {@code attacks}. User
+ * errors print one line and exit with their kind's code (2 usage/config, 3 data, 4 model, 5
+ * query); anything else is a runtime failure (exit 1).
+ */
+@Command(name = "gibbon", mixinStandardHelpOptions = true, versionProvider = GibbonCommand.Version.class,
+        description = "Measures how easily a trained image classifier is fooled.",
+        subcommands = {RunCommand.class, TrainCommand.class, SqlCommand.class, AttacksCommand.class,
+                CommandLine.HelpCommand.class})
+public final class GibbonCommand implements Runnable {
+    /** Exit code of a failure that is not the user's input. */
+    public static final int RUNTIME_FAILURE = 1;
+
+    @Option(names = "--verbose", scope = ScopeType.INHERIT, description = "Print stack traces of errors.")
+    boolean verbose;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(new CommandLine(this), "missing command (run, train, sql, attacks)");
+    }
+
+    public static void main(String[] args) {
+        int code = execute(args);
+        GibbonSpark.stopIfRunning();
+        System.exit(code);
+    }
+
+    /** Runs the command line and returns its exit code (the tests call this). */
+    public static int execute(String... args) {
+        CommandLine cli = new CommandLine(new GibbonCommand());
+        cli.setParameterExceptionHandler((e, a) -> {
+            PrintWriter err = e.getCommandLine().getErr();
+            err.println(e.getCommandLine().getCommandName() + ": " + e.getMessage() + " (see "
+                    + e.getCommandLine().getCommandSpec().qualifiedName() + " --help)");
+            err.flush();
+            return GibbonException.Kind.CONFIG.exitCode();
+        });
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            boolean verbose = parseResult.matchedOptionValue("--verbose", false)
+                    || parseResult.subcommands().stream().anyMatch(s -> s.matchedOptionValue("--verbose", false));
+            PrintWriter err = commandLine.getErr();
+            GibbonException user = userError(e);
+            if (user != null) {
+                err.println("gibbon: error: " + user.getMessage());
+            } else {
+                err.println("gibbon: failed: " + e.getClass().getSimpleName() + ": " + firstLine(e.getMessage())
+                        + (verbose ? "" : " (--verbose shows the stack trace)"));
+            }
+            if (verbose) {
+                e.printStackTrace(err);
+            }
+            err.flush();
+            return user != null ? user.exitCode() : RUNTIME_FAILURE;
+        });
+        return cli.execute(args);
+    }
+
+    /** The user error behind an exception, if any (Spark wraps executor-side exceptions). */
+    static GibbonException userError(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof GibbonException g) {
+                return g;
+            }
+        }
+        return null;
+    }
+
+    private static String firstLine(String s) {
+        return s == null ? "" : s.lines().findFirst().orElse("");
+    }
+
+    /** The version from the jar manifest. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"gibbon " + GibbonVersion.get()};
+        }
+    }
+}

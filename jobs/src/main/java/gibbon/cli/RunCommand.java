@@ -1,0 +1,47 @@
+package gibbon.cli;
+
+import gibbon.config.ConfigLoader;
+import gibbon.config.ExperimentConfig;
+import gibbon.jobs.RobustnessJob;
+import gibbon.metrics.RobustAccuracy;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code gibbon run}: runs an experiment and prints its summary. */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = "Run a robustness sweep: attack every example at every epsilon, write the result tables, print the summary.")
+final class RunCommand implements Callable<Integer> {
+    @Parameters(index = "0", arity = "0..1", paramLabel = "CONFIG", description = "Experiment config (default: conf/default.conf).")
+    Path config = Path.of("conf", "default.conf");
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE",
+            description = "Override a config key, e.g. --set dataset.limit=500 --set attacks.pgd.steps=40.")
+    List<String> overrides = new ArrayList<>();
+
+    @Override
+    public Integer call() {
+        ExperimentConfig experiment = ConfigLoader.load(config, overrides);
+        PrintStream out = System.out;
+        RobustnessJob.Outcome outcome = new RobustnessJob(experiment, out).run();
+        out.println();
+        out.printf("summary of run %s (%d examples, %.1f s)%n", outcome.runId(), outcome.examples(), outcome.seconds());
+        printSummary(out, outcome.summary());
+        return 0;
+    }
+
+    static void printSummary(PrintStream out, List<RobustAccuracy> summary) {
+        out.printf("%-10s %-5s %8s %11s %8s %17s %9s%n", "attack", "norm", "epsilon", "robust_acc", "drop",
+                "95% interval", "success");
+        for (RobustAccuracy s : summary) {
+            out.printf("%-10s %-5s %8.3f %11.4f %8.4f   [%.4f, %.4f] %9.4f%n", s.attack(), s.norm(), s.epsilon(),
+                    s.robustAccuracy(), s.accuracyDrop(), s.ciLow(), s.ciHigh(), s.attackSuccessRate());
+        }
+        out.flush();
+    }
+}

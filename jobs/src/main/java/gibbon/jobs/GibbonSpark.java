@@ -1,0 +1,58 @@
+package gibbon.jobs;
+
+import gibbon.config.ExperimentConfig;
+import gibbon.io.Storage;
+import java.util.Map;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * Builds the SparkSession a Gibbon command runs in, with the Iceberg catalog of the result tables.
+ * Under spark-submit the master and Spark settings come from spark-submit; otherwise the config's
+ * {@code spark.master} (default {@code local[*]}) applies, with the UI off and the driver bound to
+ * 127.0.0.1 so that nothing listens beyond this machine.
+ */
+public final class GibbonSpark {
+    private GibbonSpark() {}
+
+    /** The session for a config, creating it if needed and registering the result catalog. */
+    public static SparkSession session(ExperimentConfig config) {
+        SparkSession.Builder builder = SparkSession.builder().appName("gibbon");
+        boolean submitted = System.getProperty("spark.master") != null;
+        String master = submitted ? System.getProperty("spark.master") : config.sparkMaster();
+        if (!submitted) {
+            builder.master(master);
+        }
+        if (master.startsWith("local")) {
+            builder.config("spark.ui.enabled", "false")
+                    .config("spark.driver.host", "127.0.0.1")
+                    .config("spark.driver.bindAddress", "127.0.0.1");
+        }
+        builder.config("spark.sql.extensions", "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions")
+                .config("spark.sql.shuffle.partitions", "8")
+                .config("spark.executor.heartbeatInterval", "3s")
+                .config("spark.sql.session.timeZone", "UTC");
+        config.sparkConf().forEach(builder::config);
+        SparkSession spark = builder.getOrCreate();
+        spark.sparkContext().setLogLevel("WARN");
+        registerCatalog(spark, config);
+        config.hadoop().forEach((k, v) -> spark.sparkContext().hadoopConfiguration().set(k, v));
+        return spark;
+    }
+
+    private static void registerCatalog(SparkSession spark, ExperimentConfig config) {
+        String prefix = "spark.sql.catalog." + config.catalog();
+        spark.conf().set(prefix, "org.apache.iceberg.spark.SparkCatalog");
+        spark.conf().set(prefix + ".type", config.catalogType());
+        spark.conf().set(prefix + ".warehouse", Storage.absolute(config.warehouse()));
+        for (Map.Entry<String, String> e : config.catalogProperties().entrySet()) {
+            spark.conf().set(prefix + "." + e.getKey(), e.getValue());
+        }
+    }
+
+    /** Stops the active session, if any, so the JVM exits promptly. */
+    public static void stopIfRunning() {
+        if (SparkSession.getDefaultSession().isDefined()) {
+            SparkSession.getDefaultSession().get().stop();
+        }
+    }
+}

@@ -1,0 +1,113 @@
+package gibbon.jobs;
+
+import gibbon.config.ExperimentConfig;
+import java.util.List;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.analysis.NoSuchTableException;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * The Iceberg result tables: {@code runs}, {@code predictions} and {@code summary}, in the
+ * configured catalog and namespace. Schemas are documented in docs/tables.md.
+ */
+public final class ResultTables {
+    public static final String RUNS = "runs";
+    public static final String PREDICTIONS = "predictions";
+    public static final String SUMMARY = "summary";
+    public static final List<String> ALL = List.of(RUNS, PREDICTIONS, SUMMARY);
+
+    public static final StructType RUNS_SCHEMA = new StructType(new StructField[] {
+        field("run_id", DataTypes.StringType, false),
+        field("started_at", DataTypes.TimestampType, false),
+        field("finished_at", DataTypes.TimestampType, true),
+        field("status", DataTypes.StringType, false),
+        field("gibbon_version", DataTypes.StringType, false),
+        field("config", DataTypes.StringType, false),
+        field("model_uri", DataTypes.StringType, false),
+        field("model_sha256", DataTypes.StringType, true),
+        field("dataset_uri", DataTypes.StringType, false),
+        field("n_examples", DataTypes.LongType, false),
+        field("spark_master", DataTypes.StringType, false),
+        field("executors", DataTypes.IntegerType, false),
+    });
+
+    public static final StructType PREDICTIONS_SCHEMA = new StructType(new StructField[] {
+        field("run_id", DataTypes.StringType, false),
+        field("example_id", DataTypes.LongType, false),
+        field("label", DataTypes.IntegerType, false),
+        field("attack", DataTypes.StringType, false),
+        field("norm", DataTypes.StringType, false),
+        field("epsilon", DataTypes.DoubleType, false),
+        field("predicted", DataTypes.IntegerType, false),
+        field("correct", DataTypes.BooleanType, false),
+        field("confidence", DataTypes.FloatType, false),
+        field("true_class_prob", DataTypes.FloatType, false),
+        field("linf", DataTypes.FloatType, false),
+        field("l2", DataTypes.FloatType, false),
+        field("clean_correct", DataTypes.BooleanType, false),
+    });
+
+    public static final StructType SUMMARY_SCHEMA = new StructType(new StructField[] {
+        field("run_id", DataTypes.StringType, false),
+        field("attack", DataTypes.StringType, false),
+        field("norm", DataTypes.StringType, false),
+        field("epsilon", DataTypes.DoubleType, false),
+        field("n", DataTypes.LongType, false),
+        field("correct", DataTypes.LongType, false),
+        field("robust_accuracy", DataTypes.DoubleType, false),
+        field("clean_accuracy", DataTypes.DoubleType, false),
+        field("accuracy_drop", DataTypes.DoubleType, false),
+        field("attack_success_rate", DataTypes.DoubleType, false),
+        field("ci_low", DataTypes.DoubleType, false),
+        field("ci_high", DataTypes.DoubleType, false),
+        field("mean_confidence", DataTypes.DoubleType, false),
+    });
+
+    private final SparkSession spark;
+    private final String namespace;
+
+    public ResultTables(SparkSession spark, ExperimentConfig config) {
+        this.spark = spark;
+        this.namespace = config.catalog() + "." + config.namespace();
+    }
+
+    /** The fully qualified name of a result table, e.g. {@code gibbon.robustness.runs}. */
+    public String name(String table) {
+        return namespace + "." + table;
+    }
+
+    /** Creates the namespace and the tables that do not exist yet. */
+    public void createIfMissing() {
+        spark.sql("CREATE NAMESPACE IF NOT EXISTS " + namespace);
+        create(RUNS, RUNS_SCHEMA, "");
+        create(PREDICTIONS, PREDICTIONS_SCHEMA, " PARTITIONED BY (run_id)");
+        create(SUMMARY, SUMMARY_SCHEMA, "");
+    }
+
+    /** Appends rows to a result table as one atomic Iceberg commit. */
+    public void append(String table, Dataset<Row> rows) {
+        try {
+            rows.writeTo(name(table)).append();
+        } catch (NoSuchTableException e) {
+            throw new IllegalStateException("result table " + name(table) + " disappeared during the run", e);
+        }
+    }
+
+    /** Whether all three tables exist. */
+    public boolean exist() {
+        return ALL.stream().allMatch(t -> spark.catalog().tableExists(name(t)));
+    }
+
+    private void create(String table, StructType schema, String partitioning) {
+        spark.sql("CREATE TABLE IF NOT EXISTS " + name(table) + " (" + schema.toDDL() + ") USING iceberg"
+                + partitioning + " TBLPROPERTIES ('format-version' = '2')");
+    }
+
+    private static StructField field(String name, org.apache.spark.sql.types.DataType type, boolean nullable) {
+        return DataTypes.createStructField(name, type, nullable);
+    }
+}

@@ -1,0 +1,133 @@
+package gibbon.jobs;
+
+import ai.djl.Device;
+import gibbon.GibbonException;
+import gibbon.GibbonVersion;
+import gibbon.config.ExperimentConfig;
+import gibbon.data.IdxDataset;
+import gibbon.metrics.RobustAccuracy;
+import gibbon.model.ClassifierCache;
+import gibbon.model.ModelMetadata;
+import java.io.PrintStream;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.util.LongAccumulator;
+
+/**
+ * The robustness sweep, end to end: check the dataset and model on the driver, read the examples
+ * on the executors, attack them with the executor-resident model, and publish the run. Each table
+ * gets one atomic Iceberg commit per run, so readers never see half a run; {@code runs} records the
+ * run as {@code running} first and as {@code succeeded} or {@code failed} at the end.
+ */
+public final class RobustnessJob {
+    /** What a finished run reports. */
+    public record Outcome(String runId, long examples, List<RobustAccuracy> summary, double seconds) {}
+
+    private final ExperimentConfig config;
+    private final PrintStream out;
+
+    public RobustnessJob(ExperimentConfig config, PrintStream out) {
+        this.config = config;
+        this.out = out;
+    }
+
+    public Outcome run() {
+        long start = System.nanoTime();
+        IdxDataset dataset = IdxDataset.open(config.datasetImages(), config.datasetLabels(), config.hadoop());
+        ModelMetadata model = ClassifierCache.get(config.modelUri(), Device.cpu(), config.threads(), config.hadoop())
+                .metadata();
+        checkCompatible(dataset, model);
+        long n = config.datasetLimit() == 0 ? dataset.size() : Math.min(config.datasetLimit(), dataset.size());
+        out.printf("dataset: %s, %d of %d examples%s%n", dataset.imagesUri(), n, dataset.size(),
+                n < dataset.size() ? " (limited by dataset.limit = " + config.datasetLimit() + "; --set dataset.limit=0 for all)" : "");
+        out.printf("model: %s (%s, test accuracy %.4f)%n", config.modelUri(), model.architecture(), model.testAccuracy());
+
+        SparkSession spark = GibbonSpark.session(config);
+        ResultTables tables = new ResultTables(spark, config);
+        tables.createIfMissing();
+        String runId = newRunId();
+        Timestamp startedAt = Timestamp.from(Instant.now());
+        out.println("run: " + runId);
+        out.flush();
+        String master = spark.sparkContext().master();
+        int executors = master.startsWith("local") ? 1
+                : Math.max(1, spark.sparkContext().statusTracker().getExecutorInfos().length - 1);
+        Row running = RowFactory.create(runId, startedAt, null, "running", GibbonVersion.get(), config.resolvedJson(),
+                config.modelUri(), model.sha256(), dataset.imagesUri(), n, master, executors);
+        tables.append(ResultTables.RUNS, spark.createDataFrame(List.of(running), ResultTables.RUNS_SCHEMA));
+        try {
+            attack(spark, tables, dataset, n, runId);
+            List<RobustAccuracy> summary = summarise(spark, tables, runId);
+            finish(spark, tables, runId, "succeeded");
+            return new Outcome(runId, n, summary, (System.nanoTime() - start) / 1e9);
+        } catch (RuntimeException e) {
+            finish(spark, tables, runId, "failed");
+            throw e;
+        }
+    }
+
+    private void checkCompatible(IdxDataset dataset, ModelMetadata model) {
+        if (!Arrays.equals(dataset.shape(), model.inputShape())) {
+            throw GibbonException.model(config.modelUri() + ": model expects input " + Arrays.toString(model.inputShape())
+                    + " but " + dataset.imagesUri() + " holds images " + Arrays.toString(dataset.shape()));
+        }
+        if (dataset.maxLabel() >= model.numClasses()) {
+            throw GibbonException.data(dataset.labelsUri() + ": label " + dataset.maxLabel() + " is outside the model's "
+                    + model.numClasses() + " classes");
+        }
+    }
+
+    private void attack(SparkSession spark, ResultTables tables, IdxDataset dataset, long n, String runId) {
+        int partitions = config.datasetPartitions() > 0 ? config.datasetPartitions()
+                : (int) Math.max(spark.sparkContext().defaultParallelism() * 2L, (n + 4095) / 4096);
+        partitions = (int) Math.max(1, Math.min(partitions, n));
+        LongAccumulator done = spark.sparkContext().longAccumulator("examples attacked");
+        Dataset<Row> predictions = ExampleRows.of(spark, dataset, n, partitions)
+                .mapPartitions(new SweepPartition(config, runId, done), Encoders.row(ResultTables.PREDICTIONS_SCHEMA));
+        int perExample = config.attacks().stream().mapToInt(p -> p.epsilons().size()).sum();
+        out.printf("attack: %d examples x %d (attack, epsilon) pairs in %d partitions, batch %d%n", n, perExample,
+                partitions, config.batchSize());
+        try (ProgressReporter progress = new ProgressReporter(spark.sparkContext(), done, n, "attack", out)) {
+            tables.append(ResultTables.PREDICTIONS, predictions);
+        }
+    }
+
+    private List<RobustAccuracy> summarise(SparkSession spark, ResultTables tables, String runId) {
+        List<Row> counts = spark.sql("SELECT attack, norm, epsilon, count(*), count_if(correct), count_if(clean_correct),"
+                + " count_if(clean_correct AND NOT correct), sum(confidence) FROM " + tables.name(ResultTables.PREDICTIONS)
+                + " WHERE run_id = '" + runId + "' GROUP BY attack, norm, epsilon").collectAsList();
+        List<RobustAccuracy> summary = new ArrayList<>();
+        for (Row r : counts) {
+            summary.add(RobustAccuracy.of(r.getString(0), r.getString(1), r.getDouble(2), r.getLong(3), r.getLong(4),
+                    r.getLong(5), r.getLong(6), r.getDouble(7)));
+        }
+        summary.sort(Comparator.comparing(RobustAccuracy::attack).thenComparing(RobustAccuracy::epsilon));
+        List<Row> rows = summary.stream().map(s -> RowFactory.create(runId, s.attack(), s.norm(), s.epsilon(), s.n(),
+                s.correct(), s.robustAccuracy(), s.cleanAccuracy(), s.accuracyDrop(), s.attackSuccessRate(), s.ciLow(),
+                s.ciHigh(), s.meanConfidence())).toList();
+        tables.append(ResultTables.SUMMARY, spark.createDataFrame(rows, ResultTables.SUMMARY_SCHEMA));
+        return summary;
+    }
+
+    private static void finish(SparkSession spark, ResultTables tables, String runId, String status) {
+        spark.sql("UPDATE " + tables.name(ResultTables.RUNS) + " SET status = '" + status
+                + "', finished_at = current_timestamp() WHERE run_id = '" + runId + "'");
+    }
+
+    private static String newRunId() {
+        return DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(Instant.now()) + "-"
+                + String.format("%06x", ThreadLocalRandom.current().nextInt(1 << 24));
+    }
+}

@@ -1,0 +1,77 @@
+package gibbon.jobs;
+
+import ai.djl.Device;
+import gibbon.attack.AttackSweep;
+import gibbon.config.ExperimentConfig;
+import gibbon.metrics.PredictionRecord;
+import gibbon.model.Classifier;
+import gibbon.model.ClassifierCache;
+import gibbon.model.DeviceChoice;
+import java.util.Iterator;
+import java.util.Optional;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.resource.ResourceInformation;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.util.LongAccumulator;
+
+/**
+ * The attack stage on one partition: takes the executor-resident model for the task's device, runs
+ * the sweep over the partition's examples and yields {@code predictions} rows.
+ */
+final class SweepPartition implements MapPartitionsFunction<Row, Row> {
+    private final ExperimentConfig config;
+    private final String runId;
+    private final LongAccumulator examplesDone;
+
+    SweepPartition(ExperimentConfig config, String runId, LongAccumulator examplesDone) {
+        this.config = config;
+        this.runId = runId;
+        this.examplesDone = examplesDone;
+    }
+
+    @Override
+    public Iterator<Row> call(Iterator<Row> rows) {
+        Device device = DeviceChoice.choose(config.modelDevice(), assignedGpu());
+        Classifier model = ClassifierCache.get(config.modelUri(), device, config.threads(), config.hadoop());
+        AttackSweep sweep = new AttackSweep(model, config.attacks(), config.seed(), config.batchSize());
+        Iterator<PredictionRecord> records = sweep.run(new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return rows.hasNext();
+            }
+
+            @Override
+            public gibbon.data.Example next() {
+                return ExampleRows.toExample(rows.next());
+            }
+        }, examplesDone::add);
+        return new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return records.hasNext();
+            }
+
+            @Override
+            public Row next() {
+                PredictionRecord r = records.next();
+                return RowFactory.create(runId, r.exampleId(), r.label(), r.attack(), r.norm(), r.epsilon(),
+                        r.predicted(), r.correct(), r.confidence(), r.trueClassProb(), r.linf(), r.l2(),
+                        r.cleanCorrect());
+            }
+        };
+    }
+
+    private static Optional<String> assignedGpu() {
+        TaskContext task = TaskContext.get();
+        if (task == null) {
+            return Optional.empty();
+        }
+        scala.Option<ResourceInformation> gpu = task.resources().get("gpu");
+        if (gpu.isEmpty() || gpu.get().addresses().length == 0) {
+            return Optional.empty();
+        }
+        return Optional.of(gpu.get().addresses()[0]);
+    }
+}

@@ -1,0 +1,28 @@
+package gibbon.cli;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+
+/** The exit code and captured output of one in-process {@code gibbon} command. */
+record CommandResult(int exitCode, String out, String err) {
+    static synchronized CommandResult run(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code;
+        try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+                PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+            System.setOut(o);
+            System.setErr(e);
+            code = GibbonCommand.execute(args);
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+        CommandResult r = new CommandResult(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        oldOut.println("$ gibbon " + String.join(" ", args) + "\n" + r.out + r.err + "[exit " + code + "]");
+        return r;
+    }
+}

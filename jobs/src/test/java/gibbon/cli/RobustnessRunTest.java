@@ -1,0 +1,175 @@
+package gibbon.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The default experiment end to end on a real local[2] SparkSession: the real bundled model and
+ * data, real Iceberg tables in a temporary warehouse, driven through the real command line.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class RobustnessRunTest {
+    private static final int EXAMPLES = 512;
+    /** (attack, epsilon) pairs of the default config: 7 fgsm + 7 pgd + 4 pgd_l2 + 7 noise. */
+    private static final int PAIRS = 25;
+
+    @TempDir
+    static Path warehouse;
+
+    private static final List<String> runIds = new ArrayList<>();
+
+    private static String[] settings(String... extra) {
+        List<String> args = new ArrayList<>(List.of("--set", "output.warehouse=" + warehouse, "--set", "output.catalog=runtest",
+                "--set", "spark.master=\"local[2]\""));
+        args.addAll(Arrays.asList(extra));
+        return args.toArray(String[]::new);
+    }
+
+    private static String[] run(String... extra) {
+        return Stream.concat(Stream.of("run", "conf/default.conf", "--set", "dataset.limit=" + EXAMPLES,
+                "--set", "attacks.pgd.steps=5", "--set", "attacks.pgd_l2.steps=5"), Arrays.stream(settings(extra)))
+                .toArray(String[]::new);
+    }
+
+    private static SparkSession spark() {
+        return SparkSession.active();
+    }
+
+    private static String runId(String out) {
+        Matcher m = Pattern.compile("(?m)^run: (\\S+)$").matcher(out);
+        assertTrue(m.find(), out);
+        return m.group(1);
+    }
+
+    private static List<Long> snapshots() {
+        List<Long> ids = new ArrayList<>();
+        for (String t : List.of("runs", "predictions", "summary")) {
+            spark().sql("SELECT snapshot_id FROM runtest.robustness." + t + ".snapshots ORDER BY committed_at")
+                    .collectAsList().forEach(r -> ids.add(r.getLong(0)));
+        }
+        return ids;
+    }
+
+    @Test
+    @Order(1)
+    void runWritesTheThreeTables() {
+        CommandResult r = CommandResult.run(run());
+        assertEquals(0, r.exitCode(), r.err());
+        String id = runId(r.out());
+        runIds.add(id);
+        assertTrue(r.out().contains("512 of 10000 examples"), r.out());
+        assertTrue(r.out().contains("attack: 512/512 examples"), r.out());
+        assertTrue(r.out().contains("robust_acc") && r.out().contains("pgd_l2"), r.out());
+
+        long predictions = spark().sql("SELECT * FROM runtest.robustness.predictions WHERE run_id = '" + id + "'").count();
+        assertEquals((long) EXAMPLES * PAIRS, predictions);
+        assertEquals(EXAMPLES, spark().sql("SELECT DISTINCT example_id FROM runtest.robustness.predictions WHERE run_id = '"
+                + id + "'").count());
+        List<Row> summary = spark().sql("SELECT attack, epsilon, robust_accuracy, clean_accuracy, n, ci_low, ci_high"
+                + " FROM runtest.robustness.summary WHERE run_id = '" + id + "'").collectAsList();
+        assertEquals(PAIRS, summary.size());
+        for (Row s : summary) {
+            assertEquals(EXAMPLES, s.getLong(4));
+            assertTrue(s.getDouble(5) <= s.getDouble(2) && s.getDouble(2) <= s.getDouble(6));
+            if (s.getDouble(1) == 0.0) {
+                assertEquals(s.getDouble(3), s.getDouble(2), 1e-12, "epsilon 0 must equal clean for " + s.getString(0));
+            }
+        }
+        Row pgd = spark().sql("SELECT robust_accuracy, clean_accuracy FROM runtest.robustness.summary WHERE run_id = '" + id
+                + "' AND attack = 'pgd' AND epsilon = 0.1").first();
+        assertTrue(pgd.getDouble(0) < 0.2, "PGD at 0.1 leaves " + pgd.getDouble(0));
+        Row run = spark().sql("SELECT status, n_examples, model_sha256, config, finished_at FROM runtest.robustness.runs"
+                + " WHERE run_id = '" + id + "'").first();
+        assertEquals("succeeded", run.getString(0));
+        assertEquals(EXAMPLES, run.getLong(1));
+        assertEquals(64, run.getString(2).length());
+        assertTrue(run.getString(3).contains("\"steps\":5"), run.getString(3));
+        assertTrue(!run.isNullAt(4));
+    }
+
+    @Test
+    @Order(2)
+    void secondRunAppendsAndRepeatsTheFirstExactly() {
+        String first = runIds.get(0);
+        long firstRows = spark().sql("SELECT * FROM runtest.robustness.predictions WHERE run_id = '" + first + "'").count();
+        CommandResult r = CommandResult.run(run());
+        assertEquals(0, r.exitCode(), r.err());
+        String second = runId(r.out());
+        runIds.add(second);
+        assertTrue(!second.equals(first));
+        assertEquals(firstRows, spark().sql("SELECT * FROM runtest.robustness.predictions WHERE run_id = '" + first + "'").count());
+        String columns = "example_id, label, attack, norm, epsilon, predicted, correct, confidence, true_class_prob, linf, l2";
+        String a = "SELECT " + columns + " FROM runtest.robustness.predictions WHERE run_id = '" + first + "'";
+        String b = "SELECT " + columns + " FROM runtest.robustness.predictions WHERE run_id = '" + second + "'";
+        assertEquals(0, spark().sql(a + " EXCEPT ALL " + b).count(), "rows of run 1 missing from run 2");
+        assertEquals(0, spark().sql(b + " EXCEPT ALL " + a).count(), "rows of run 2 missing from run 1");
+        assertEquals(2, spark().sql("SELECT * FROM runtest.robustness.runs WHERE status = 'succeeded'").count());
+    }
+
+    @Test
+    @Order(3)
+    void sqlPrintsCsvOfEveryRun() {
+        CommandResult r = CommandResult.run(Stream.concat(Stream.of("sql",
+                "SELECT attack, epsilon, robust_accuracy FROM summary ORDER BY attack, epsilon", "--format", "csv"),
+                Arrays.stream(settings())).toArray(String[]::new));
+        assertEquals(0, r.exitCode(), r.err());
+        List<String> lines = r.out().lines().toList();
+        assertEquals("attack,epsilon,robust_accuracy", lines.get(0));
+        assertEquals(1 + 2 * PAIRS, lines.size(), r.out());
+        assertTrue(lines.get(1).startsWith("fgsm,0.0,"), lines.get(1));
+        for (String line : lines.subList(1, lines.size())) {
+            assertTrue(line.matches("[a-z_0-9]+,[0-9.]+,[0-9.E-]+"), line);
+        }
+    }
+
+    @Test
+    @Order(4)
+    void sqlTableAndJsonFormatsAndQueryErrors() {
+        CommandResult table = CommandResult.run(Stream.concat(Stream.of("sql", "SELECT run_id, status FROM runs"),
+                Arrays.stream(settings())).toArray(String[]::new));
+        assertEquals(0, table.exitCode(), table.err());
+        assertTrue(table.out().contains("succeeded") && table.out().contains("(2 rows)"), table.out());
+        CommandResult json = CommandResult.run(Stream.concat(Stream.of("sql",
+                "SELECT count(*) AS n FROM predictions", "--format", "json"), Arrays.stream(settings())).toArray(String[]::new));
+        assertEquals("{\"n\":" + 2L * EXAMPLES * PAIRS + "}", json.out().trim());
+        CommandResult bad = CommandResult.run(Stream.concat(Stream.of("sql", "SELECT nope FROM summary"),
+                Arrays.stream(settings())).toArray(String[]::new));
+        assertEquals(5, bad.exitCode());
+        assertTrue(bad.err().startsWith("gibbon: error: query:") && bad.err().lines().count() == 1, bad.err());
+        assertEquals("", bad.out());
+    }
+
+    @Test
+    @Order(5)
+    void badInputExitsWithItsCodeAndTouchesNoTable() {
+        List<Long> before = snapshots();
+        CommandResult config = CommandResult.run(run("--set", "attacks.pgd.epsilons=[-0.1]"));
+        assertEquals(2, config.exitCode());
+        assertTrue(config.err().contains("attacks.pgd.epsilons") && config.err().lines().count() == 1, config.err());
+        CommandResult data = CommandResult.run(run("--set", "dataset.images=/no/such/images.gz"));
+        assertEquals(3, data.exitCode());
+        assertTrue(data.err().contains("/no/such/images.gz") && data.err().lines().count() == 1, data.err());
+        CommandResult model = CommandResult.run(run("--set", "model.uri=/no/such/model"));
+        assertEquals(4, model.exitCode());
+        assertTrue(model.err().contains("/no/such/model") && model.err().lines().count() == 1, model.err());
+        CommandResult usage = CommandResult.run("run", "--bogus");
+        assertEquals(2, usage.exitCode());
+        assertEquals(1, usage.err().lines().count(), usage.err());
+        assertEquals(before, snapshots());
+    }
+}
