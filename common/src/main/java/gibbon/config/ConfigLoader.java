@@ -248,11 +248,13 @@ public final class ConfigLoader {
     }
 
     private static AttackPlan attackPlan(String path, String label, Config entry) {
-        String typeName = entry.hasPath("attack") ? typed(entry, path, "attack", ConfigValueType.STRING).toString() : label;
+        String typeKey = Settings.ATTACK_TYPE.path();
+        String typeName = entry.hasPath(typeKey) ? typed(entry, path, typeKey, ConfigValueType.STRING).toString() : label;
         AttackType type = AttackRegistry.find(typeName).orElseThrow(() -> GibbonException.config("config key '"
-                + path + (entry.hasPath("attack") ? ".attack" : "") + "': unknown attack '" + typeName + "' (known: "
+                + path + (entry.hasPath(typeKey) ? "." + typeKey : "") + "': unknown attack '" + typeName + "' (known: "
                 + String.join(", ", AttackRegistry.names()) + ")"));
-        Set<String> allowed = new java.util.TreeSet<>(List.of("attack", "epsilons", "enabled"));
+        Set<String> allowed = new java.util.TreeSet<>(List.of(typeKey, Settings.ATTACK_EPSILONS.path(),
+                Settings.ATTACK_ENABLED.path()));
         type.parameters().forEach(p -> allowed.add(p.name()));
         for (String key : entry.root().keySet()) {
             if (!allowed.contains(key)) {
@@ -260,10 +262,11 @@ public final class ConfigLoader {
                         Stream.<String>empty()).collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new)));
             }
         }
-        if (entry.hasPath("enabled") && !(Boolean) typed(entry, path, "enabled", ConfigValueType.BOOLEAN)) {
+        String enabled = Settings.ATTACK_ENABLED.path();
+        if (entry.hasPath(enabled) && !(Boolean) typed(entry, path + "." + enabled, enabled, ConfigValueType.BOOLEAN)) {
             return null;
         }
-        if (!entry.hasPath("epsilons")) {
+        if (!entry.hasPath(Settings.ATTACK_EPSILONS.path())) {
             throw GibbonException.config("config key '" + path + ".epsilons' is required: " + Settings.ATTACK_EPSILONS.doc());
         }
         List<Double> epsilons = epsilons(path + ".epsilons", entry, type.norm());
@@ -275,7 +278,7 @@ public final class ConfigLoader {
     }
 
     private static List<Double> epsilons(String path, Config entry, Norm norm) {
-        ConfigValue raw = entry.getValue("epsilons");
+        ConfigValue raw = entry.getValue(Settings.ATTACK_EPSILONS.path());
         List<Double> out = new ArrayList<>();
         if (raw.valueType() == ConfigValueType.NUMBER) {
             out.add(((Number) raw.unwrapped()).doubleValue());

@@ -49,7 +49,7 @@ public final class Settings {
             "free-form values for ${vars.name} substitutions; not read by Gibbon itself");
 
     /** Keys inside each entry of {@code attacks}, besides the attack's own parameters. */
-    public static final ConfigKey ATTACK_TYPE = new ConfigKey("attack", Type.STRING, null,
+    public static final ConfigKey ATTACK_TYPE = new ConfigKey("attack", Type.STRING, "<entry name>",
             "registered attack name; defaults to the entry's own name");
     public static final ConfigKey ATTACK_EPSILONS = new ConfigKey("epsilons", Type.DOUBLE, null,
             "list of budgets; 0 records the clean prediction");

@@ -54,6 +54,9 @@ public final class Classifier implements TargetModel, AutoCloseable {
         ModelMetadata metadata;
         try (InputStream in = Storage.open(metaLocation, hadoop)) {
             metadata = ModelMetadata.read(in, metaLocation);
+        } catch (java.io.FileNotFoundException e) {
+            throw GibbonException.model(metaLocation + ": not found (a model directory holds "
+                    + ModelMetadata.FILE_NAME + " and its parameters)");
         } catch (IOException e) {
             throw GibbonException.model(metaLocation + ": cannot read model metadata (" + e.getMessage() + ")");
         }

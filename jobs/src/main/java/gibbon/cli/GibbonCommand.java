@@ -10,13 +10,13 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 
 /**
- * The {@code gibbon} command line: {@code run}, {@code train}, {@code sql}, {@code attacks}. User
+ * The {@code gibbon} command line: {@code run}, {@code train}, {@code sql}, {@code attacks}, {@code config}. User
  * errors print one line and exit with their kind's code (2 usage/config, 3 data, 4 model, 5
  * query); anything else is a runtime failure (exit 1).
  */
 @Command(name = "gibbon", mixinStandardHelpOptions = true, versionProvider = GibbonCommand.Version.class,
         description = "Measures how easily a trained image classifier is fooled.",
-        subcommands = {RunCommand.class, TrainCommand.class, SqlCommand.class, AttacksCommand.class,
+        subcommands = {RunCommand.class, TrainCommand.class, SqlCommand.class, AttacksCommand.class, ConfigCommand.class,
                 CommandLine.HelpCommand.class})
 public final class GibbonCommand implements Runnable {
     /** Exit code of a failure that is not the user's input. */
@@ -27,7 +27,7 @@ public final class GibbonCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(new CommandLine(this), "missing command (run, train, sql, attacks)");
+        throw new CommandLine.ParameterException(new CommandLine(this), "missing command (run, train, sql, attacks, config)");
     }
 
     public static void main(String[] args) {
@@ -38,7 +38,7 @@ public final class GibbonCommand implements Runnable {
 
     /** Runs the command line and returns its exit code (the tests call this). */
     public static int execute(String... args) {
-        CommandLine cli = new CommandLine(new GibbonCommand());
+        CommandLine cli = new CommandLine(new GibbonCommand()).setCaseInsensitiveEnumValuesAllowed(true);
         cli.setParameterExceptionHandler((e, a) -> {
             PrintWriter err = e.getCommandLine().getErr();
             err.println(e.getCommandLine().getCommandName() + ": " + e.getMessage() + " (see "

@@ -1,0 +1,31 @@
+package gibbon.cli;
+
+import gibbon.config.ConfigKey;
+import gibbon.config.Settings;
+import gibbon.config.TrainingSettings;
+import java.util.List;
+import picocli.CommandLine.Command;
+
+/** {@code gibbon config}: the reference of every config key, generated from the declarations. */
+@Command(name = "config", mixinStandardHelpOptions = true,
+        description = "List every config key with its type, default and meaning (attack parameters: gibbon attacks).")
+final class ConfigCommand implements Runnable {
+    @Override
+    public void run() {
+        System.out.println("Experiment keys (gibbon run, gibbon sql):");
+        print(Settings.ALL);
+        System.out.println();
+        System.out.println("Keys of each entry under 'attacks' (besides the attack's own parameters):");
+        print(List.of(Settings.ATTACK_TYPE, Settings.ATTACK_EPSILONS, Settings.ATTACK_ENABLED));
+        System.out.println();
+        System.out.println("Training keys (gibbon train):");
+        print(TrainingSettings.ALL);
+    }
+
+    private static void print(List<ConfigKey> keys) {
+        for (ConfigKey k : keys) {
+            String value = k.required() ? "(required)" : "= " + k.defaultValue();
+            System.out.printf("  %-26s %-14s %s%n", k.path(), value, k.doc());
+        }
+    }
+}
