@@ -8,6 +8,11 @@ public final class AttackRegistry {
     private static final List<AttackType> TYPES = List.of(
             new AttackType("fgsm", Norm.LINF, true, "Fast Gradient Sign Method (Goodfellow et al., 2015)",
                     List.of(), p -> new FgsmAttack()),
+            new AttackType("bim", Norm.LINF, true,
+                    "Basic Iterative Method: iterated FGSM, no random start (Kurakin et al., 2017)",
+                    IterativeSchedule.parameters(0, 0, "gradient steps; 0 = min(255 eps + 4, 1.25 * 255 eps)",
+                            1.0 / 255, false),
+                    p -> new PgdAttack(IterativeSchedule.of(p))),
             new AttackType("pgd", Norm.LINF, true,
                     "Projected Gradient Descent with random start (Madry et al., 2018)",
                     IterativeSchedule.parameters(20, true), p -> new PgdAttack(IterativeSchedule.of(p))),

@@ -5,7 +5,8 @@ import java.util.List;
 /**
  * Steps and step size of an iterative attack. The step size is absolute ({@code step-size}) or a
  * fraction of epsilon ({@code relative-step-size}); with neither it is 2.5 * epsilon / steps, the
- * choice of Madry et al. that lets the iterate cross the ball and come back.
+ * choice of Madry et al. that lets the iterate cross the ball and come back. Where an attack allows
+ * {@code steps = 0}, the count follows Kurakin et al.: min(255 * epsilon + 4, 1.25 * 255 * epsilon).
  */
 record IterativeSchedule(int steps, double stepSize, double relativeStepSize, boolean randomStart) {
     static final String STEPS = "steps";
@@ -14,9 +15,14 @@ record IterativeSchedule(int steps, double stepSize, double relativeStepSize, bo
     static final String RANDOM_START = "random-start";
 
     static List<AttackParameter> parameters(int defaultSteps, boolean defaultRandomStart) {
+        return parameters(defaultSteps, 1, "gradient steps", 0.0, defaultRandomStart);
+    }
+
+    static List<AttackParameter> parameters(int defaultSteps, int minSteps, String stepsDoc, double defaultStepSize,
+            boolean defaultRandomStart) {
         return List.of(
-                AttackParameter.integer(STEPS, defaultSteps, 1, "gradient steps"),
-                AttackParameter.decimal(STEP_SIZE, 0.0, 0.0,
+                AttackParameter.integer(STEPS, defaultSteps, minSteps, stepsDoc),
+                AttackParameter.decimal(STEP_SIZE, defaultStepSize, 0.0,
                         "absolute step size; 0 = use relative-step-size"),
                 AttackParameter.decimal(RELATIVE_STEP_SIZE, 0.0, 0.0,
                         "step size as a fraction of epsilon; 0 = 2.5 / steps"),
@@ -28,11 +34,18 @@ record IterativeSchedule(int steps, double stepSize, double relativeStepSize, bo
                 p.flag(RANDOM_START));
     }
 
+    int stepsFor(float epsilon) {
+        if (steps > 0) {
+            return steps;
+        }
+        return Math.max(1, (int) Math.min(255.0 * epsilon + 4, 1.25 * 255.0 * epsilon));
+    }
+
     float stepFor(float epsilon) {
         if (stepSize > 0) {
             return (float) stepSize;
         }
-        double relative = relativeStepSize > 0 ? relativeStepSize : 2.5 / steps;
+        double relative = relativeStepSize > 0 ? relativeStepSize : 2.5 / stepsFor(epsilon);
         return (float) (relative * epsilon);
     }
 }

@@ -6,7 +6,8 @@ import ai.djl.ndarray.NDScope;
 /**
  * Projected Gradient Descent, L-infinity (Madry et al., 2018): from a uniform random start in the
  * ball, repeated signed-gradient steps, each followed by projection onto the ball and clipping to
- * [0, 1]. Without the random start this is BIM (Kurakin et al., 2017).
+ * [0, 1]. Without the random start it is BIM, the Basic Iterative Method (Kurakin et al., 2017),
+ * registered as {@code bim} with Kurakin's defaults.
  */
 public final class PgdAttack implements Attack {
     private final IterativeSchedule schedule;
@@ -31,7 +32,7 @@ public final class PgdAttack implements Attack {
         NDArray adv = schedule.randomStart()
                 ? x.add(random.uniform(x.getManager(), x.getShape().slice(1), -epsilon, epsilon)).clip(0f, 1f)
                 : x.duplicate();
-        for (int step = 0; step < schedule.steps(); step++) {
+        for (int step = 0, steps = schedule.stepsFor(epsilon); step < steps; step++) {
             NDArray next;
             // Each step's temporaries die with its scope; only the new iterate survives.
             try (NDScope scope = new NDScope()) {

@@ -42,7 +42,7 @@ public final class PgdL2Attack implements Attack {
         } else {
             adv = x.duplicate();
         }
-        for (int step = 0; step < schedule.steps(); step++) {
+        for (int step = 0, steps = schedule.stepsFor(epsilon); step < steps; step++) {
             NDArray next;
             try (NDScope scope = new NDScope()) {
                 NDArray grad = model.lossGradient(adv, labels);

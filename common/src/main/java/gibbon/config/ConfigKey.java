@@ -19,6 +19,9 @@ public record ConfigKey(String path, Type type, Object defaultValue, String doc)
         DOUBLE("a number"),
         BOOLEAN("true or false"),
         STRING_MAP("an object of string values"),
+        INT_LIST("a list of integers"),
+        STRING_LIST("a list of strings"),
+        DOUBLE_LIST("a list of numbers"),
         ATTACKS("an object of attack entries"),
         FREE_FORM("any value");
 

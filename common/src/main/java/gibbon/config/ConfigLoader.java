@@ -17,6 +17,7 @@ import gibbon.attack.AttackPlan;
 import gibbon.attack.AttackRegistry;
 import gibbon.attack.AttackType;
 import gibbon.attack.Norm;
+import gibbon.model.ModelSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -83,7 +84,7 @@ public final class ConfigLoader {
                 nonEmpty(withDefaults, Settings.DATASET_LABELS),
                 nonNegative(withDefaults, Settings.DATASET_LIMIT),
                 nonNegative(withDefaults, Settings.DATASET_PARTITIONS),
-                nonEmpty(withDefaults, Settings.MODEL_URI),
+                modelSpec(withDefaults),
                 device,
                 batchSize,
                 positive(withDefaults, Settings.THREADS),
@@ -151,6 +152,67 @@ public final class ConfigLoader {
                     ConfigParseOptions.defaults().setSyntax(ConfigSyntax.CONF).setAllowMissing(false));
         } catch (ConfigException e) {
             throw GibbonException.config(oneLine(e.getMessage()));
+        }
+    }
+
+    private static ModelSpec modelSpec(Config c) {
+        String format = string(c, Settings.MODEL_FORMAT);
+        String uri = nonEmpty(c, Settings.MODEL_URI);
+        List<Integer> shape = numbers(c, Settings.MODEL_INPUT_SHAPE).stream().map(Number::intValue).toList();
+        List<String> classes = strings(c, Settings.MODEL_CLASS_NAMES);
+        List<Double> range = numbers(c, Settings.MODEL_VALUE_RANGE).stream().map(Number::doubleValue).toList();
+        List<Double> mean = numbers(c, Settings.MODEL_MEAN).stream().map(Number::doubleValue).toList();
+        List<Double> std = numbers(c, Settings.MODEL_STD).stream().map(Number::doubleValue).toList();
+        if (format.equals(ModelSpec.TORCHSCRIPT)) {
+            if (shape.size() != 3 || shape.stream().anyMatch(d -> d < 1)) {
+                throw GibbonException.config("config key 'model.input-shape': a torchscript model needs "
+                        + "[channels, rows, columns], got " + shape);
+            }
+            if (classes.size() < 2) {
+                throw GibbonException.config("config key 'model.class-names': a torchscript model needs one name per output"
+                        + " (at least 2)");
+            }
+        } else if (format.equals(ModelSpec.DJL)) {
+            if (!shape.isEmpty() || !classes.isEmpty()) {
+                throw GibbonException.config("config key '" + (shape.isEmpty() ? "model.class-names" : "model.input-shape")
+                        + "' applies to torchscript models; a djl model directory states it in model.json");
+            }
+        } else {
+            throw GibbonException.config("config key 'model.format': unknown format '" + format + "' (known: djl, torchscript)");
+        }
+        if (range.size() != 2 || !(range.get(0) < range.get(1))) {
+            throw GibbonException.config("config key 'model.value-range': expected [low, high] with low < high, got " + range);
+        }
+        int channels = shape.isEmpty() ? -1 : shape.get(0);
+        for (var entry : Map.of("model.mean", mean, "model.std", std).entrySet()) {
+            if (!entry.getValue().isEmpty() && channels > 0 && entry.getValue().size() != channels) {
+                throw GibbonException.config("config key '" + entry.getKey() + "': " + entry.getValue().size()
+                        + " values for " + channels + " channels");
+            }
+        }
+        if (std.stream().anyMatch(v -> !(v > 0))) {
+            throw GibbonException.config("config key 'model.std': every value must be positive, got " + std);
+        }
+        if (mean.isEmpty() != std.isEmpty()) {
+            throw GibbonException.config("config key '" + (mean.isEmpty() ? "model.mean" : "model.std")
+                    + "': give model.mean and model.std together");
+        }
+        return new ModelSpec(format, uri, shape, classes, range, mean, std);
+    }
+
+    private static List<Number> numbers(Config c, ConfigKey key) {
+        try {
+            return c.getNumberList(key.path());
+        } catch (ConfigException e) {
+            throw GibbonException.config("config key '" + key.path() + "': expected " + key.type().description());
+        }
+    }
+
+    private static List<String> strings(Config c, ConfigKey key) {
+        try {
+            return c.getStringList(key.path());
+        } catch (ConfigException e) {
+            throw GibbonException.config("config key '" + key.path() + "': expected " + key.type().description());
         }
     }
 

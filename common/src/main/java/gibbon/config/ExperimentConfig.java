@@ -1,6 +1,7 @@
 package gibbon.config;
 
 import gibbon.attack.AttackPlan;
+import gibbon.model.ModelSpec;
 import java.io.Serializable;
 import java.util.List;
 import java.util.Map;
@@ -19,7 +20,7 @@ public record ExperimentConfig(
         String datasetLabels,
         int datasetLimit,
         int datasetPartitions,
-        String modelUri,
+        ModelSpec model,
         String modelDevice,
         int batchSize,
         int threads,

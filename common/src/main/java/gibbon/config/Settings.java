@@ -18,8 +18,20 @@ public final class Settings {
             "attack only the first N examples by id; 0 = all");
     public static final ConfigKey DATASET_PARTITIONS = new ConfigKey("dataset.partitions", Type.INT, 0,
             "Spark partitions of the examples; 0 = enough for every executor core to have work");
+    public static final ConfigKey MODEL_FORMAT = new ConfigKey("model.format", Type.STRING, "djl",
+            "djl (a directory of model.json + parameters, as gibbon train writes) or torchscript (a .pt file)");
     public static final ConfigKey MODEL_URI = new ConfigKey("model.uri", Type.STRING, null,
-            "model directory (model.json + parameters): a local path or a file://, hdfs:// or s3a:// URI");
+            "model directory (djl) or file (torchscript): a local path or a file://, hdfs:// or s3a:// URI");
+    public static final ConfigKey MODEL_INPUT_SHAPE = new ConfigKey("model.input-shape", Type.INT_LIST, List.of(),
+            "torchscript: input shape [channels, rows, columns] (djl models state it in model.json)");
+    public static final ConfigKey MODEL_CLASS_NAMES = new ConfigKey("model.class-names", Type.STRING_LIST, List.of(),
+            "torchscript: one class name per model output (djl models state them in model.json)");
+    public static final ConfigKey MODEL_VALUE_RANGE = new ConfigKey("model.value-range", Type.DOUBLE_LIST,
+            List.of(0.0, 1.0), "the input range the model expects; [0, 1] pixels are mapped onto it");
+    public static final ConfigKey MODEL_MEAN = new ConfigKey("model.mean", Type.DOUBLE_LIST, List.of(),
+            "per-channel mean subtracted inside the differentiable forward pass; [] = none");
+    public static final ConfigKey MODEL_STD = new ConfigKey("model.std", Type.DOUBLE_LIST, List.of(),
+            "per-channel standard deviation divided inside the forward pass; [] = none");
     public static final ConfigKey MODEL_DEVICE = new ConfigKey("model.device", Type.STRING, "auto",
             "auto (the GPU Spark assigned to the task, else CPU), cpu, or gpu");
     public static final ConfigKey BATCH_SIZE = new ConfigKey("sweep.batch-size", Type.INT, 256,
@@ -57,7 +69,8 @@ public final class Settings {
             "false skips the entry");
 
     public static final List<ConfigKey> ALL = List.of(SEED, DATASET_FORMAT, DATASET_IMAGES, DATASET_LABELS,
-            DATASET_LIMIT, DATASET_PARTITIONS, MODEL_URI, MODEL_DEVICE, BATCH_SIZE, THREADS, ATTACKS, SPARK_MASTER,
+            DATASET_LIMIT, DATASET_PARTITIONS, MODEL_FORMAT, MODEL_URI, MODEL_INPUT_SHAPE, MODEL_CLASS_NAMES,
+            MODEL_VALUE_RANGE, MODEL_MEAN, MODEL_STD, MODEL_DEVICE, BATCH_SIZE, THREADS, ATTACKS, SPARK_MASTER,
             SPARK_CONF, CATALOG, CATALOG_TYPE, WAREHOUSE, NAMESPACE, CATALOG_PROPERTIES, HADOOP, VARS);
 
     private Settings() {}

@@ -7,7 +7,11 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
 import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.engine.PtSymbolBlock;
+import ai.djl.pytorch.jni.IValueUtils;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
 import gibbon.GibbonException;
@@ -17,39 +21,75 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 
 /**
  * A trained image classifier on one device, with the two operations attacks need: logits, and the
- * gradient of the cross-entropy loss with respect to the input. Thread-safe: concurrent Spark tasks
- * in one executor share one instance.
+ * gradient of the cross-entropy loss with respect to the input. Inputs are always in [0, 1]; the
+ * mapping to the model's own value range and the per-channel normalisation happen inside the
+ * differentiable forward pass, so epsilon stays in [0, 1] pixel units. Thread-safe: concurrent
+ * Spark tasks in one executor share one instance.
  *
  * <p>Input gradients do not use DJL's GradientCollector: it is guarded by a process-wide flag, so
  * two tasks collecting at once fail. libtorch's grad mode is per thread, so each call enables it
- * for the calling thread only and restores it afterwards.
+ * for the calling thread only and restores it afterwards. TorchScript modules are loaded with
+ * trainable (non-inference) weights, put in eval mode once (BatchNorm uses running statistics,
+ * dropout is off), and run through the IValue-level forward with gradients on, which neither
+ * switches the module to training mode nor disables autograd.
  */
 public final class Classifier implements TargetModel, AutoCloseable {
+    private static final String TORCHSCRIPT_FILE = "model.pt";
+
     private final Model model;
     private final ModelMetadata metadata;
     private final String location;
+    private final float rangeLow;
+    private final float rangeWidth;
+    private final float[] mean;
+    private final float[] std;
 
-    private Classifier(Model model, ModelMetadata metadata, String location) {
+    private Classifier(Model model, ModelMetadata metadata, String location, ModelSpec spec) {
         this.model = model;
         this.metadata = metadata;
         this.location = location;
+        List<Double> range = spec == null ? List.of(0.0, 1.0) : spec.valueRange();
+        this.rangeLow = range.get(0).floatValue();
+        this.rangeWidth = (float) (range.get(1) - range.get(0));
+        this.mean = spec == null || spec.mean().isEmpty() ? null : floats(spec.mean());
+        this.std = spec == null || spec.std().isEmpty() ? null : floats(spec.std());
     }
 
     /**
-     * Loads a model directory ({@code model.json} plus parameters) from any Hadoop FS location,
+     * Loads a DJL model directory ({@code model.json} plus parameters) from any Hadoop FS location,
      * verifying the parameters' SHA-256.
      *
-     * @param localCache a local directory where the parameters are copied (DJL reads local files)
+     * @param localCache a local directory where model files are copied (DJL reads local files)
      */
     public static Classifier load(String location, Device device, Path localCache, Map<String, String> hadoop) {
-        String dir = Storage.absolute(location);
+        return load(ModelSpec.djl(location), device, localCache, hadoop);
+    }
+
+    /** Loads the model a spec names and checks that it maps its input shape to one logit per class. */
+    public static Classifier load(ModelSpec spec, Device device, Path localCache, Map<String, String> hadoop) {
+        Classifier classifier = spec.format().equals(ModelSpec.TORCHSCRIPT)
+                ? loadTorchScript(spec, device, localCache, hadoop)
+                : loadDjl(spec, device, localCache, hadoop);
+        try {
+            classifier.checkOutputWidth();
+        } catch (RuntimeException e) {
+            classifier.close();
+            throw e;
+        }
+        return classifier;
+    }
+
+    private static Classifier loadDjl(ModelSpec spec, Device device, Path localCache, Map<String, String> hadoop) {
+        String dir = Storage.absolute(spec.uri());
         String metaLocation = Storage.child(dir, ModelMetadata.FILE_NAME);
         ModelMetadata metadata;
         try (InputStream in = Storage.open(metaLocation, hadoop)) {
@@ -61,16 +101,8 @@ public final class Classifier implements TargetModel, AutoCloseable {
             throw GibbonException.model(metaLocation + ": cannot read model metadata (" + e.getMessage() + ")");
         }
         String paramsLocation = Storage.child(dir, metadata.parametersFile());
-        Path local = localCache.resolve(metadata.sha256() == null ? "unverified" : metadata.sha256())
-                .resolve(metadata.parametersFile());
-        try {
-            if (!Files.exists(local)) {
-                Storage.copyToLocal(paramsLocation, local, hadoop);
-            }
-        } catch (IOException e) {
-            throw GibbonException.model(paramsLocation + ": cannot read model parameters (" + e.getMessage() + ")");
-        }
-        String actual = sha256(local);
+        Path local = fetch(paramsLocation, metadata.parametersFile(), localCache, hadoop);
+        String actual = local.getParent().getFileName().toString();
         if (metadata.sha256() != null && !metadata.sha256().equalsIgnoreCase(actual)) {
             throw GibbonException.model(paramsLocation + ": SHA-256 " + actual + " does not match model.json ("
                     + metadata.sha256() + ")");
@@ -78,8 +110,7 @@ public final class Classifier implements TargetModel, AutoCloseable {
         Model model = Model.newInstance(dir, device, TorchRuntime.ENGINE);
         try {
             model.setBlock(Architectures.build(metadata.architecture(), metadata.numClasses()));
-            String file = metadata.parametersFile();
-            String prefix = file.replaceFirst("-\\d{4}\\.params$", "");
+            String prefix = metadata.parametersFile().replaceFirst("-\\d{4}\\.params$", "");
             model.load(local.getParent(), prefix);
         } catch (IOException | MalformedModelException | RuntimeException e) {
             model.close();
@@ -87,14 +118,83 @@ public final class Classifier implements TargetModel, AutoCloseable {
                 throw g;
             }
             throw GibbonException.model(paramsLocation + ": cannot load parameters into architecture '"
-                    + metadata.architecture() + "' (" + e.getMessage() + ")");
+                    + metadata.architecture() + "' (" + firstLine(e.getMessage()) + ")");
         }
-        return new Classifier(model, metadata, dir);
+        return new Classifier(model, metadata, dir, spec);
+    }
+
+    private static Classifier loadTorchScript(ModelSpec spec, Device device, Path localCache,
+            Map<String, String> hadoop) {
+        String file = Storage.absolute(spec.uri());
+        Path local = fetch(file, TORCHSCRIPT_FILE, localCache, hadoop);
+        ModelMetadata metadata = new ModelMetadata(ModelSpec.TORCHSCRIPT,
+                spec.inputShape().stream().mapToInt(Integer::intValue).toArray(), floats(spec.valueRange()),
+                spec.classNames(), Double.NaN, local.getFileName().toString(), local.getParent().getFileName().toString(),
+                null);
+        Model model = Model.newInstance(file, device, TorchRuntime.ENGINE);
+        try {
+            // trainParam: weights as ordinary tensors, not inference tensors, so input gradients flow.
+            model.load(local.getParent(), "model", Map.of("trainParam", "true", "mapLocation", "true"));
+            if (!(model.getBlock() instanceof PtSymbolBlock block)) {
+                throw GibbonException.model(file + ": not a TorchScript module");
+            }
+            JniUtils.enableInferenceMode(block);
+        } catch (IOException | MalformedModelException | RuntimeException e) {
+            model.close();
+            if (e instanceof GibbonException g) {
+                throw g;
+            }
+            throw GibbonException.model(file + ": cannot load as a TorchScript module (" + firstLine(e.getMessage()) + ")");
+        }
+        return new Classifier(model, metadata, file, spec);
+    }
+
+    /**
+     * Copies a model file into {@code localCache/<sha256>/<name>} unless an identical copy is
+     * there, and returns the local path; the parent directory's name is the file's SHA-256.
+     */
+    private static Path fetch(String location, String name, Path localCache, Map<String, String> hadoop) {
+        try {
+            Files.createDirectories(localCache);
+            Path download = Files.createTempFile(localCache, "download", ".part");
+            try {
+                Storage.copyToLocal(location, download, hadoop);
+                Path target = localCache.resolve(sha256(download)).resolve(name);
+                if (!Files.exists(target)) {
+                    Files.createDirectories(target.getParent());
+                    Files.move(download, target, StandardCopyOption.ATOMIC_MOVE);
+                }
+                return target;
+            } finally {
+                Files.deleteIfExists(download);
+            }
+        } catch (java.io.FileNotFoundException e) {
+            throw GibbonException.model(location + ": not found");
+        } catch (IOException e) {
+            throw GibbonException.model(location + ": cannot read (" + firstLine(e.getMessage()) + ")");
+        }
+    }
+
+    private void checkOutputWidth() {
+        int[] s = metadata.inputShape();
+        try (NDManager m = newBatchManager()) {
+            Shape out;
+            try {
+                out = logits(m.zeros(new Shape(1, s[0], s[1], s[2]))).getShape();
+            } catch (RuntimeException e) {
+                throw GibbonException.model(location + ": the model rejects inputs of shape " + java.util.Arrays.toString(s)
+                        + " (" + firstLine(e.getMessage()) + ")");
+            }
+            if (out.dimension() != 2 || out.get(1) != metadata.numClasses()) {
+                throw GibbonException.model(location + ": the model outputs shape " + out + " per batch of 1, expected (1, "
+                        + metadata.numClasses() + ") for " + metadata.numClasses() + " classes");
+            }
+        }
     }
 
     /** Wraps a model still in memory (during training), which has no metadata yet. */
     static Classifier wrap(Model model) {
-        return new Classifier(model, null, model.getName());
+        return new Classifier(model, null, model.getName(), null);
     }
 
     public static String sha256(Path file) {
@@ -115,7 +215,7 @@ public final class Classifier implements TargetModel, AutoCloseable {
         return metadata;
     }
 
-    /** The model directory URI. */
+    /** The model directory or file URI. */
     public String location() {
         return location;
     }
@@ -129,13 +229,13 @@ public final class Classifier implements TargetModel, AutoCloseable {
         return model.getNDManager().newSubManager();
     }
 
-    /** Logits for a batch of inputs in the model's value range, without building a graph. */
+    /** Logits for a batch of inputs in [0, 1], without building a graph. */
     @Override
     public NDArray logits(NDArray x) {
         boolean previous = JniUtils.isGradMode();
         JniUtils.setGradMode(false);
         try {
-            return forward(x);
+            return forward(x, false);
         } finally {
             JniUtils.setGradMode(previous);
         }
@@ -153,7 +253,7 @@ public final class Classifier implements TargetModel, AutoCloseable {
             NDArray leaf = x.duplicate();
             JniUtils.setGradMode(true);
             leaf.setRequiresGradient(true);
-            NDArray loss = crossEntropy(forward(leaf), labels);
+            NDArray loss = crossEntropy(forward(leaf, true), labels);
             JniUtils.backward((PtNDArray) loss, (PtNDArray) loss.onesLike(), false, false);
             JniUtils.setGradMode(false);
             return leaf.getGradient().duplicate();
@@ -168,9 +268,38 @@ public final class Classifier implements TargetModel, AutoCloseable {
         return logits.logSoftmax(1).mul(oneHot).sum().neg();
     }
 
-    private NDArray forward(NDArray x) {
-        ParameterStore store = new ParameterStore(x.getManager(), false);
-        return model.getBlock().forward(store, new NDList(x), false).singletonOrThrow();
+    private NDArray forward(NDArray x, boolean withGradient) {
+        NDArray input = x;
+        if (rangeLow != 0f || rangeWidth != 1f) {
+            input = input.mul(rangeWidth).add(rangeLow);
+        }
+        if (mean != null) {
+            input = input.sub(channelVector(x.getManager(), mean));
+        }
+        if (std != null) {
+            input = input.div(channelVector(x.getManager(), std));
+        }
+        Block block = model.getBlock();
+        if (block instanceof PtSymbolBlock module) {
+            return IValueUtils.forward(module, new NDList(input), withGradient).get(0);
+        }
+        return block.forward(new ParameterStore(x.getManager(), false), new NDList(input), false).singletonOrThrow();
+    }
+
+    private static NDArray channelVector(NDManager manager, float[] values) {
+        return manager.create(values, new Shape(1, values.length, 1, 1));
+    }
+
+    private static float[] floats(List<Double> values) {
+        float[] out = new float[values.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = values.get(i).floatValue();
+        }
+        return out;
+    }
+
+    private static String firstLine(String s) {
+        return s == null ? "" : s.lines().findFirst().orElse("");
     }
 
     @Override

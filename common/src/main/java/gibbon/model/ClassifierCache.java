@@ -6,26 +6,26 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The executor-resident models: one {@link Classifier} per (model location, device) per JVM, loaded
+ * The executor-resident models: one {@link Classifier} per (model spec, device) per JVM, loaded
  * lazily by the first task that needs it and shared by every later task (DJL's Spark extension does
  * the same with a transient model behind a serializable loader).
  */
 public final class ClassifierCache {
-    private record Key(String location, Device device) {}
+    private record Key(ModelSpec spec, Device device) {}
 
     private static final Map<Key, Classifier> CACHE = new ConcurrentHashMap<>();
 
     private ClassifierCache() {}
 
-    /** The cached classifier for a location and device, loading it on first use. */
-    public static Classifier get(String location, Device device, int threads, Map<String, String> hadoop) {
+    /** The cached classifier for a model and device, loading it on first use. */
+    public static Classifier get(ModelSpec spec, Device device, int threads, Map<String, String> hadoop) {
         TorchRuntime.start(threads);
-        return CACHE.computeIfAbsent(new Key(location, device), key -> Classifier.load(key.location(),
-                key.device(), Path.of(System.getProperty("java.io.tmpdir"), "gibbon-models"), hadoop));
+        return CACHE.computeIfAbsent(new Key(spec, device), key -> Classifier.load(key.spec(), key.device(),
+                Path.of(System.getProperty("java.io.tmpdir"), "gibbon-models"), hadoop));
     }
 
-    /** How many models this JVM holds (for tests and diagnostics). */
-    public static int size() {
-        return CACHE.size();
+    /** The cached classifier of a DJL model directory. */
+    public static Classifier get(String location, Device device, int threads, Map<String, String> hadoop) {
+        return get(ModelSpec.djl(location), device, threads, hadoop);
     }
 }

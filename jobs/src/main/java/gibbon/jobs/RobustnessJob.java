@@ -46,13 +46,14 @@ public final class RobustnessJob {
     public Outcome run() {
         long start = System.nanoTime();
         IdxDataset dataset = IdxDataset.open(config.datasetImages(), config.datasetLabels(), config.hadoop());
-        ModelMetadata model = ClassifierCache.get(config.modelUri(), Device.cpu(), config.threads(), config.hadoop())
+        ModelMetadata model = ClassifierCache.get(config.model(), Device.cpu(), config.threads(), config.hadoop())
                 .metadata();
         checkCompatible(dataset, model);
         long n = config.datasetLimit() == 0 ? dataset.size() : Math.min(config.datasetLimit(), dataset.size());
         out.printf("dataset: %s, %d of %d examples%s%n", dataset.imagesUri(), n, dataset.size(),
                 n < dataset.size() ? " (limited by dataset.limit = " + config.datasetLimit() + "; --set dataset.limit=0 for all)" : "");
-        out.printf("model: %s (%s, test accuracy %.4f)%n", config.modelUri(), model.architecture(), model.testAccuracy());
+        out.printf("model: %s (%s, %d classes, input %s)%n", config.model().uri(), model.architecture(), model.numClasses(),
+                Arrays.toString(model.inputShape()));
 
         SparkSession spark = GibbonSpark.session(config);
         ResultTables tables = new ResultTables(spark, config);
@@ -65,7 +66,7 @@ public final class RobustnessJob {
         int executors = master.startsWith("local") ? 1
                 : Math.max(1, spark.sparkContext().statusTracker().getExecutorInfos().length - 1);
         Row running = RowFactory.create(runId, startedAt, null, "running", GibbonVersion.get(), config.resolvedJson(),
-                config.modelUri(), model.sha256(), dataset.imagesUri(), n, master, executors);
+                config.model().uri(), model.sha256(), dataset.imagesUri(), n, master, executors);
         tables.append(ResultTables.RUNS, spark.createDataFrame(List.of(running), ResultTables.RUNS_SCHEMA));
         try {
             attack(spark, tables, dataset, n, runId);
@@ -80,7 +81,7 @@ public final class RobustnessJob {
 
     private void checkCompatible(IdxDataset dataset, ModelMetadata model) {
         if (!Arrays.equals(dataset.shape(), model.inputShape())) {
-            throw GibbonException.model(config.modelUri() + ": model expects input " + Arrays.toString(model.inputShape())
+            throw GibbonException.model(config.model().uri() + ": model expects input " + Arrays.toString(model.inputShape())
                     + " but " + dataset.imagesUri() + " holds images " + Arrays.toString(dataset.shape()));
         }
         if (dataset.maxLabel() >= model.numClasses()) {

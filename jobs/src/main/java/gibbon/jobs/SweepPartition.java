@@ -34,7 +34,7 @@ final class SweepPartition implements MapPartitionsFunction<Row, Row> {
     @Override
     public Iterator<Row> call(Iterator<Row> rows) {
         Device device = DeviceChoice.choose(config.modelDevice(), assignedGpu());
-        Classifier model = ClassifierCache.get(config.modelUri(), device, config.threads(), config.hadoop());
+        Classifier model = ClassifierCache.get(config.model(), device, config.threads(), config.hadoop());
         AttackSweep sweep = new AttackSweep(model, config.attacks(), config.seed(), config.batchSize());
         Iterator<PredictionRecord> records = sweep.run(new Iterator<>() {
             @Override
