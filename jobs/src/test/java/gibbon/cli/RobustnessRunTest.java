@@ -156,6 +156,22 @@ class RobustnessRunTest {
 
     @Test
     @Order(5)
+    void runsATorchScriptModel() throws Exception {
+        CommandResult r = CommandResult.run(Stream.concat(Stream.of("run", "conf/torchscript.conf", "--set", "dataset.limit=64",
+                "--set", "attacks.pgd.steps=2", "--set", "attacks.pgd_l2.steps=2"), Arrays.stream(settings()))
+                .toArray(String[]::new));
+        assertEquals(0, r.exitCode(), r.err());
+        String id = runId(r.out());
+        Row run = spark().sql("SELECT model_sha256, model_uri FROM runtest.robustness.runs WHERE run_id = '" + id + "'").first();
+        String sha = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(
+                java.nio.file.Files.readAllBytes(Path.of("common/src/test/resources/torchscript/fashion_bn_cnn.pt"))));
+        assertEquals(sha, run.getString(0));
+        assertTrue(run.getString(1).endsWith("fashion_bn_cnn.pt"));
+        assertEquals(64L * PAIRS, spark().sql("SELECT * FROM runtest.robustness.predictions WHERE run_id = '" + id + "'").count());
+    }
+
+    @Test
+    @Order(6)
     void badInputExitsWithItsCodeAndTouchesNoTable() {
         List<Long> before = snapshots();
         CommandResult config = CommandResult.run(run("--set", "attacks.pgd.epsilons=[-0.1]"));
@@ -167,6 +183,15 @@ class RobustnessRunTest {
         CommandResult model = CommandResult.run(run("--set", "model.uri=/no/such/model"));
         assertEquals(4, model.exitCode());
         assertTrue(model.err().contains("/no/such/model") && model.err().lines().count() == 1, model.err());
+        CommandResult width = CommandResult.run(Stream.concat(Stream.of("run", "conf/torchscript.conf",
+                "--set", "model.class-names=[a, b, c]"), Arrays.stream(settings())).toArray(String[]::new));
+        assertEquals(4, width.exitCode());
+        assertTrue(width.err().contains("expected (1, 3)") && width.err().lines().count() == 1, width.err());
+        CommandResult shape = CommandResult.run(Stream.concat(Stream.of("run", "conf/torchscript.conf",
+                "--set", "model.input-shape=[3, 32, 32]"), Arrays.stream(settings())).toArray(String[]::new));
+        assertEquals(4, shape.exitCode());
+        assertTrue(shape.err().contains("rejects inputs of shape [3, 32, 32]") && shape.err().lines().count() == 1,
+                shape.err());
         CommandResult usage = CommandResult.run("run", "--bogus");
         assertEquals(2, usage.exitCode());
         assertEquals(1, usage.err().lines().count(), usage.err());
