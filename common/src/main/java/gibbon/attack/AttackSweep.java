@@ -80,25 +80,23 @@ public final class AttackSweep {
     /** Attacks one batch; every NDArray it makes dies with the batch's manager. */
     public List<PredictionRecord> attackBatch(List<Example> batch) {
         int n = batch.size();
-        int pixels = (int) exampleShape.size();
-        byte[] bytes = new byte[n * pixels];
+        int size = (int) exampleShape.size();
         long[] ids = new long[n];
         int[] labels = new int[n];
+        boolean allPixels = true;
         for (int i = 0; i < n; i++) {
             Example e = batch.get(i);
-            if (e.pixels().length != pixels) {
-                throw new IllegalArgumentException("example " + e.id() + " has " + e.pixels().length
-                        + " pixels, the model expects " + exampleShape);
+            if (e.size() != size) {
+                throw new IllegalArgumentException("example " + e.id() + " has " + e.size() + " values, the model expects "
+                        + exampleShape);
             }
-            System.arraycopy(e.pixels(), 0, bytes, i * pixels, pixels);
             ids[i] = e.id();
             labels[i] = e.label();
+            allPixels &= e.pixels() != null;
         }
         List<PredictionRecord> out = new ArrayList<>(n * recordsPerExample());
         try (NDManager manager = model.newBatchManager()) {
-            // True division of float32 pixels by 255, as torchvision's ToTensor does.
-            NDArray x = manager.create(ByteBuffer.wrap(bytes), new Shape(n).addAll(exampleShape), DataType.UINT8)
-                    .toType(DataType.FLOAT32, false).div(255f);
+            NDArray x = allPixels ? pixels(manager, batch, size) : values(manager, batch, size);
             NDArray y = manager.create(labels);
             Judgement clean = judge(model.logits(x), labels);
             for (int a = 0; a < plans.size(); a++) {
@@ -122,6 +120,32 @@ public final class AttackSweep {
             }
         }
         return out;
+    }
+
+    /** A batch of byte pixels in [0, 1]: float32 true division by 255, as torchvision's ToTensor does. */
+    private NDArray pixels(NDManager manager, List<Example> batch, int size) {
+        byte[] bytes = new byte[batch.size() * size];
+        for (int i = 0; i < batch.size(); i++) {
+            System.arraycopy(batch.get(i).pixels(), 0, bytes, i * size, size);
+        }
+        return manager.create(ByteBuffer.wrap(bytes), new Shape(batch.size()).addAll(exampleShape), DataType.UINT8)
+                .toType(DataType.FLOAT32, false).div(255f);
+    }
+
+    /** A batch mixing float values and byte pixels (rare: only some sources give floats). */
+    private NDArray values(NDManager manager, List<Example> batch, int size) {
+        float[] values = new float[batch.size() * size];
+        for (int i = 0; i < batch.size(); i++) {
+            Example e = batch.get(i);
+            if (e.values() != null) {
+                System.arraycopy(e.values(), 0, values, i * size, size);
+            } else {
+                for (int j = 0; j < size; j++) {
+                    values[i * size + j] = (e.pixels()[j] & 0xff) / 255f;
+                }
+            }
+        }
+        return manager.create(values, new Shape(batch.size()).addAll(exampleShape));
     }
 
     /**

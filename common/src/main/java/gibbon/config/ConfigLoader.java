@@ -17,6 +17,7 @@ import gibbon.attack.AttackPlan;
 import gibbon.attack.AttackRegistry;
 import gibbon.attack.AttackType;
 import gibbon.attack.Norm;
+import gibbon.data.DatasetSpec;
 import gibbon.model.ModelSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -69,21 +70,13 @@ public final class ConfigLoader {
         if (batchSize > MAX_BATCH) {
             throw GibbonException.config("config key 'sweep.batch-size' is " + batchSize + ", at most " + MAX_BATCH);
         }
-        String format = string(withDefaults, Settings.DATASET_FORMAT);
-        if (!format.equals("idx")) {
-            throw GibbonException.config("config key 'dataset.format': unknown format '" + format + "' (known: idx)");
-        }
         String device = string(withDefaults, Settings.MODEL_DEVICE);
         if (!device.matches("auto|cpu|gpu(:\\d+)?")) {
             throw GibbonException.config("config key 'model.device': '" + device + "' is not auto, cpu, gpu or gpu:N");
         }
         return new ExperimentConfig(
                 number(withDefaults, Settings.SEED).longValue(),
-                format,
-                nonEmpty(withDefaults, Settings.DATASET_IMAGES),
-                nonEmpty(withDefaults, Settings.DATASET_LABELS),
-                nonNegative(withDefaults, Settings.DATASET_LIMIT),
-                nonNegative(withDefaults, Settings.DATASET_PARTITIONS),
+                datasetSpec(withDefaults),
                 modelSpec(withDefaults),
                 device,
                 batchSize,
@@ -153,6 +146,27 @@ public final class ConfigLoader {
         } catch (ConfigException e) {
             throw GibbonException.config(oneLine(e.getMessage()));
         }
+    }
+
+    private static DatasetSpec datasetSpec(Config c) {
+        String format = string(c, Settings.DATASET_FORMAT);
+        if (!DatasetSpec.FORMATS.contains(format)) {
+            throw GibbonException.config("config key 'dataset.format': unknown format '" + format + "' (known: "
+                    + String.join(", ", DatasetSpec.FORMATS) + ")");
+        }
+        List<ConfigKey> required = format.equals(DatasetSpec.IDX)
+                ? List.of(Settings.DATASET_IMAGES, Settings.DATASET_LABELS) : List.of(Settings.DATASET_PATH);
+        for (ConfigKey key : required) {
+            if (string(c, key).isBlank()) {
+                throw GibbonException.config("config key '" + key.path() + "' is required for dataset.format = " + format
+                        + ": " + key.doc());
+            }
+        }
+        return new DatasetSpec(format, string(c, Settings.DATASET_IMAGES), string(c, Settings.DATASET_LABELS),
+                string(c, Settings.DATASET_PATH), strings(c, Settings.DATASET_CLASSES),
+                nonEmpty(c, Settings.DATASET_ID_COLUMN), nonEmpty(c, Settings.DATASET_LABEL_COLUMN),
+                nonEmpty(c, Settings.DATASET_IMAGE_COLUMN), nonNegative(c, Settings.DATASET_LIMIT),
+                nonNegative(c, Settings.DATASET_PARTITIONS));
     }
 
     private static ModelSpec modelSpec(Config c) {

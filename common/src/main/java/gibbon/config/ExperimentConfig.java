@@ -1,6 +1,7 @@
 package gibbon.config;
 
 import gibbon.attack.AttackPlan;
+import gibbon.data.DatasetSpec;
 import gibbon.model.ModelSpec;
 import java.io.Serializable;
 import java.util.List;
@@ -15,11 +16,7 @@ import java.util.Map;
  */
 public record ExperimentConfig(
         long seed,
-        String datasetFormat,
-        String datasetImages,
-        String datasetLabels,
-        int datasetLimit,
-        int datasetPartitions,
+        DatasetSpec dataset,
         ModelSpec model,
         String modelDevice,
         int batchSize,

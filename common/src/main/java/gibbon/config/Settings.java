@@ -9,11 +9,21 @@ public final class Settings {
     public static final ConfigKey SEED = new ConfigKey("run.seed", Type.LONG, 20150320L,
             "seed of every random choice; randomness is derived from (seed, example id, attack, epsilon)");
     public static final ConfigKey DATASET_FORMAT = new ConfigKey("dataset.format", Type.STRING, "idx",
-            "dataset format: idx (MNIST-style idx3 images + idx1 labels, raw or gzip)");
-    public static final ConfigKey DATASET_IMAGES = new ConfigKey("dataset.images", Type.STRING, null,
-            "images file: a local path or a file://, hdfs:// or s3a:// URI");
-    public static final ConfigKey DATASET_LABELS = new ConfigKey("dataset.labels", Type.STRING, null,
-            "labels file: a local path or a file://, hdfs:// or s3a:// URI");
+            "idx (idx3 images + idx1 labels, raw or gzip), image-folder (a sub-folder of PNG/JPEG per class) or parquet");
+    public static final ConfigKey DATASET_IMAGES = new ConfigKey("dataset.images", Type.STRING, "",
+            "idx: images file, a local path or a file://, hdfs:// or s3a:// URI");
+    public static final ConfigKey DATASET_LABELS = new ConfigKey("dataset.labels", Type.STRING, "",
+            "idx: labels file, a local path or a file://, hdfs:// or s3a:// URI");
+    public static final ConfigKey DATASET_PATH = new ConfigKey("dataset.path", Type.STRING, "",
+            "image-folder: root folder with one sub-folder per class; parquet: file or folder");
+    public static final ConfigKey DATASET_CLASSES = new ConfigKey("dataset.classes", Type.STRING_LIST, List.of(),
+            "image-folder: class folder names in label order; [] = sorted folder names (as torchvision's ImageFolder)");
+    public static final ConfigKey DATASET_ID_COLUMN = new ConfigKey("dataset.id-column", Type.STRING, "id",
+            "parquet: integer column of stable example ids");
+    public static final ConfigKey DATASET_LABEL_COLUMN = new ConfigKey("dataset.label-column", Type.STRING, "label",
+            "parquet: integer label column");
+    public static final ConfigKey DATASET_IMAGE_COLUMN = new ConfigKey("dataset.image-column", Type.STRING, "image",
+            "parquet: encoded PNG/JPEG bytes, or a float array of the input shape with values in [0, 1]");
     public static final ConfigKey DATASET_LIMIT = new ConfigKey("dataset.limit", Type.INT, 0,
             "attack only the first N examples by id; 0 = all");
     public static final ConfigKey DATASET_PARTITIONS = new ConfigKey("dataset.partitions", Type.INT, 0,
@@ -69,7 +79,7 @@ public final class Settings {
             "false skips the entry");
 
     public static final List<ConfigKey> ALL = List.of(SEED, DATASET_FORMAT, DATASET_IMAGES, DATASET_LABELS,
-            DATASET_LIMIT, DATASET_PARTITIONS, MODEL_FORMAT, MODEL_URI, MODEL_INPUT_SHAPE, MODEL_CLASS_NAMES,
+            DATASET_PATH, DATASET_CLASSES, DATASET_ID_COLUMN, DATASET_LABEL_COLUMN, DATASET_IMAGE_COLUMN, DATASET_LIMIT, DATASET_PARTITIONS, MODEL_FORMAT, MODEL_URI, MODEL_INPUT_SHAPE, MODEL_CLASS_NAMES,
             MODEL_VALUE_RANGE, MODEL_MEAN, MODEL_STD, MODEL_DEVICE, BATCH_SIZE, THREADS, ATTACKS, SPARK_MASTER,
             SPARK_CONF, CATALOG, CATALOG_TYPE, WAREHOUSE, NAMESPACE, CATALOG_PROPERTIES, HADOOP, VARS);
 

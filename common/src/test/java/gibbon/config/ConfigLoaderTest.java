@@ -37,7 +37,7 @@ class ConfigLoaderTest {
     void appliesOverrides() {
         ExperimentConfig c = ConfigLoader.load(DEFAULT, List.of("attacks.pgd.steps=7", "dataset.limit=10",
                 "attacks.noise.enabled=false", "attacks.pgd.epsilons=[0.3, 0.1]"));
-        assertEquals(10, c.datasetLimit());
+        assertEquals(10, c.dataset().limit());
         AttackPlan pgd = c.attacks().stream().filter(p -> p.label().equals("pgd")).findFirst().orElseThrow();
         assertEquals(7, pgd.params().integer("steps"));
         assertEquals(List.of(0.1, 0.3), pgd.epsilons());
@@ -121,7 +121,7 @@ class ConfigLoaderTest {
         Path partial = dir.resolve("partial.conf");
         Files.writeString(partial, "attacks { fgsm { epsilons = [0.1] } }\nmodel.uri = m\ndataset.labels = l\n");
         e = assertThrows(GibbonException.class, () -> ConfigLoader.load(partial, List.of()));
-        assertTrue(e.getMessage().contains("'dataset.images' is required"), e.getMessage());
+        assertTrue(e.getMessage().contains("'dataset.images' is required for dataset.format = idx"), e.getMessage());
     }
 
     @Test

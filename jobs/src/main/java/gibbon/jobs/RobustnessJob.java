@@ -4,7 +4,6 @@ import ai.djl.Device;
 import gibbon.GibbonException;
 import gibbon.GibbonVersion;
 import gibbon.config.ExperimentConfig;
-import gibbon.data.IdxDataset;
 import gibbon.metrics.RobustAccuracy;
 import gibbon.model.ClassifierCache;
 import gibbon.model.ModelMetadata;
@@ -45,17 +44,18 @@ public final class RobustnessJob {
 
     public Outcome run() {
         long start = System.nanoTime();
-        IdxDataset dataset = IdxDataset.open(config.datasetImages(), config.datasetLabels(), config.hadoop());
         ModelMetadata model = ClassifierCache.get(config.model(), Device.cpu(), config.threads(), config.hadoop())
                 .metadata();
-        checkCompatible(dataset, model);
-        long n = config.datasetLimit() == 0 ? dataset.size() : Math.min(config.datasetLimit(), dataset.size());
-        out.printf("dataset: %s, %d of %d examples%s%n", dataset.imagesUri(), n, dataset.size(),
-                n < dataset.size() ? " (limited by dataset.limit = " + config.datasetLimit() + "; --set dataset.limit=0 for all)" : "");
+        SparkSession spark = GibbonSpark.session(config);
+        ExampleSource source = ExampleSource.open(spark, config.dataset(), model.inputShape(), config.hadoop());
+        checkCompatible(source, model);
+        int limit = config.dataset().limit();
+        long n = limit == 0 ? source.size() : Math.min(limit, source.size());
+        out.printf("dataset: %s, %d of %d examples%s%n", source.uri(), n, source.size(),
+                n < source.size() ? " (limited by dataset.limit = " + limit + "; --set dataset.limit=0 for all)" : "");
         out.printf("model: %s (%s, %d classes, input %s)%n", config.model().uri(), model.architecture(), model.numClasses(),
                 Arrays.toString(model.inputShape()));
 
-        SparkSession spark = GibbonSpark.session(config);
         ResultTables tables = new ResultTables(spark, config);
         tables.createIfMissing();
         String runId = newRunId();
@@ -66,10 +66,10 @@ public final class RobustnessJob {
         int executors = master.startsWith("local") ? 1
                 : Math.max(1, spark.sparkContext().statusTracker().getExecutorInfos().length - 1);
         Row running = RowFactory.create(runId, startedAt, null, "running", GibbonVersion.get(), config.resolvedJson(),
-                config.model().uri(), model.sha256(), dataset.imagesUri(), n, master, executors);
+                config.model().uri(), model.sha256(), source.uri(), n, master, executors);
         tables.append(ResultTables.RUNS, spark.createDataFrame(List.of(running), ResultTables.RUNS_SCHEMA));
         try {
-            attack(spark, tables, dataset, n, runId);
+            attack(spark, tables, source, n, runId);
             List<RobustAccuracy> summary = summarise(spark, tables, runId);
             finish(spark, tables, runId, "succeeded");
             return new Outcome(runId, n, summary, (System.nanoTime() - start) / 1e9);
@@ -79,23 +79,24 @@ public final class RobustnessJob {
         }
     }
 
-    private void checkCompatible(IdxDataset dataset, ModelMetadata model) {
-        if (!Arrays.equals(dataset.shape(), model.inputShape())) {
+    private void checkCompatible(ExampleSource source, ModelMetadata model) {
+        if (source.shape() != null && !Arrays.equals(source.shape(), model.inputShape())) {
             throw GibbonException.model(config.model().uri() + ": model expects input " + Arrays.toString(model.inputShape())
-                    + " but " + dataset.imagesUri() + " holds images " + Arrays.toString(dataset.shape()));
+                    + " but " + source.uri() + " holds images " + Arrays.toString(source.shape()));
         }
-        if (dataset.maxLabel() >= model.numClasses()) {
-            throw GibbonException.data(dataset.labelsUri() + ": label " + dataset.maxLabel() + " is outside the model's "
-                    + model.numClasses() + " classes");
+        int[] labels = source.labelRange();
+        if (labels[0] < 0 || labels[1] >= model.numClasses()) {
+            throw GibbonException.data(source.uri() + ": labels span [" + labels[0] + ", " + labels[1]
+                    + "], outside the model's " + model.numClasses() + " classes");
         }
     }
 
-    private void attack(SparkSession spark, ResultTables tables, IdxDataset dataset, long n, String runId) {
-        int partitions = config.datasetPartitions() > 0 ? config.datasetPartitions()
+    private void attack(SparkSession spark, ResultTables tables, ExampleSource source, long n, String runId) {
+        int partitions = config.dataset().partitions() > 0 ? config.dataset().partitions()
                 : (int) Math.max(spark.sparkContext().defaultParallelism() * 2L, (n + 4095) / 4096);
         partitions = (int) Math.max(1, Math.min(partitions, n));
         LongAccumulator done = spark.sparkContext().longAccumulator("examples attacked");
-        Dataset<Row> predictions = ExampleRows.of(spark, dataset, n, partitions)
+        Dataset<Row> predictions = source.rows(spark, n, partitions)
                 .mapPartitions(new SweepPartition(config, runId, done), Encoders.row(ResultTables.PREDICTIONS_SCHEMA));
         int perExample = config.attacks().stream().mapToInt(p -> p.epsilons().size()).sum();
         out.printf("attack: %d examples x %d (attack, epsilon) pairs in %d partitions, batch %d%n", n, perExample,

@@ -44,7 +44,7 @@ final class SweepPartition implements MapPartitionsFunction<Row, Row> {
 
             @Override
             public gibbon.data.Example next() {
-                return ExampleRows.toExample(rows.next());
+                return ExampleSource.toExample(rows.next());
             }
         }, examplesDone::add);
         return new Iterator<>() {

@@ -1,0 +1,70 @@
+package gibbon.jobs;
+
+import gibbon.GibbonException;
+import gibbon.data.DatasetSpec;
+import gibbon.data.Example;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Where a run's examples come from: an IDX pair, an image folder or a Parquet table. Opening a
+ * source checks it on the driver (files, columns, labels); {@link #rows} gives the examples as a
+ * Spark Dataset of {@link #SCHEMA} that the executors read from storage themselves.
+ */
+public interface ExampleSource {
+    /** (example_id, label, pixels as unsigned bytes or values as floats in [0, 1]). */
+    StructType SCHEMA = new StructType(new StructField[] {
+        DataTypes.createStructField("example_id", DataTypes.LongType, false),
+        DataTypes.createStructField("label", DataTypes.IntegerType, false),
+        DataTypes.createStructField("pixels", DataTypes.BinaryType, true),
+        DataTypes.createStructField("values", DataTypes.createArrayType(DataTypes.FloatType, false), true),
+    });
+
+    /** Opens and checks the dataset a spec names, for a model of the given input shape. */
+    static ExampleSource open(SparkSession spark, DatasetSpec spec, int[] inputShape, Map<String, String> hadoop) {
+        return switch (spec.format()) {
+            case DatasetSpec.IDX -> new IdxSource(spec, hadoop);
+            case DatasetSpec.IMAGE_FOLDER -> new ImageFolderSource(spark, spec, inputShape, hadoop);
+            case DatasetSpec.PARQUET -> new ParquetSource(spark, spec, inputShape);
+            default -> throw GibbonException.config("config key 'dataset.format': unknown format '" + spec.format() + "'");
+        };
+    }
+
+    /** Examples available. */
+    long size();
+
+    /** The dataset's location, as recorded in {@code runs.dataset_uri}. */
+    String uri();
+
+    /** The image shape the source holds, or null when it is fitted to the model's. */
+    int[] shape();
+
+    /** Smallest and largest label. */
+    int[] labelRange();
+
+    /** Class names the source knows (image-folder: its folders), or empty. */
+    default List<String> classNames() {
+        return List.of();
+    }
+
+    /** The first {@code n} examples by id in {@code partitions} partitions. */
+    Dataset<Row> rows(SparkSession spark, long n, int partitions);
+
+    static Example toExample(Row row) {
+        if (!row.isNullAt(2)) {
+            return new Example(row.getLong(0), row.getInt(1), (byte[]) row.get(2));
+        }
+        List<Float> list = row.getList(3);
+        float[] values = new float[list.size()];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = list.get(i);
+        }
+        return Example.ofValues(row.getLong(0), row.getInt(1), values);
+    }
+}
