@@ -1,9 +1,12 @@
 #!/usr/bin/python3
-"""Builds the TorchScript fixture and the plain-PyTorch reference numbers of Gibbon's agreement test.
+"""Builds the TorchScript fixtures and the plain-PyTorch reference numbers of Gibbon's agreement tests.
 
-Trains a small Fashion-MNIST CNN with BatchNorm and dropout, exports it with torch.jit.trace, and
-attacks a fixed slice of test images with FGSM, BIM, PGD-L2 (no random start) and PGD-Linf (random
-start) written in plain PyTorch, in eval mode. Writes fashion_bn_cnn.pt and reference.json here.
+1. Trains a small Fashion-MNIST CNN with BatchNorm and dropout, exports it with torch.jit.trace, and
+   attacks a fixed slice of test images with FGSM, BIM, PGD-L2 (no random start) and PGD-Linf
+   (random start) written in plain PyTorch, in eval mode: fashion_bn_cnn.pt, reference.json.
+2. Builds a small RGB CNN (random weights, BatchNorm) for 32x32 colour images that expects
+   per-channel normalised input, writes random colour PNGs in class folders, and records its clean
+   and FGSM predictions with the normalisation applied: rgb_cnn.pt, rgb_images/, rgb_reference.json.
 
 Run with Debian's python3-torch:  /usr/bin/python3 make_fixture.py
 (needs apt-get install -y python3-torch dataset-fashion-mnist)
@@ -12,6 +15,7 @@ import gzip
 import json
 import os
 import struct
+import zlib
 
 import torch
 import torch.nn as nn
@@ -99,7 +103,67 @@ def pgd_l2(model, x, y, eps):
     return adv
 
 
+RGB_MEAN = [0.4914, 0.4822, 0.4465]
+RGB_STD = [0.2470, 0.2435, 0.2616]
+RGB_EPSILONS = [0.01, 0.03]
+
+
+def png_rgb(pixels):
+    """PNG bytes of an (H, W, 3) uint8 tensor (no imaging library needed)."""
+    h, w, _ = pixels.shape
+    raw = b"".join(b"\x00" + bytes(pixels[r].flatten().tolist()) for r in range(h))
+
+    def chunk(kind, data):
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body) & 0xFFFFFFFF)
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+def make_rgb():
+    torch.manual_seed(1)
+    model = nn.Sequential(
+        nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(4), nn.Flatten(), nn.Linear(16 * 16, 10))
+    model.eval()
+    traced = torch.jit.trace(model, torch.zeros(1, 3, 32, 32))
+    traced.save(os.path.join(HERE, "rgb_cnn.pt"))
+    mean = torch.tensor(RGB_MEAN).view(1, 3, 1, 1)
+    std = torch.tensor(RGB_STD).view(1, 3, 1, 1)
+
+    def normalised(x):
+        return traced((x - mean) / std)
+
+    generator = torch.Generator().manual_seed(2)
+    # Each image: its own base colour and a horizontal gradient plus noise, so predictions vary.
+    base = torch.randint(0, 256, (40, 1, 1, 3), generator=generator).float()
+    ramp = torch.linspace(-60, 60, 32).view(1, 1, 32, 1) * torch.randn(40, 1, 1, 3, generator=generator)
+    noise = torch.randint(-30, 31, (40, 32, 32, 3), generator=generator).float()
+    raw = (base + ramp + noise).clamp(0, 255).to(torch.uint8)
+    labels = torch.arange(40) % 10
+    paths = []
+    for i in range(40):
+        relative = "c%d/%03d.png" % (labels[i].item(), i)
+        os.makedirs(os.path.join(HERE, "rgb_images", os.path.dirname(relative)), exist_ok=True)
+        with open(os.path.join(HERE, "rgb_images", relative), "wb") as f:
+            f.write(png_rgb(raw[i]))
+        paths.append(relative)
+    x = raw.permute(0, 3, 1, 2).to(torch.float32) / 255.0
+    reference = {"mean": RGB_MEAN, "std": RGB_STD, "paths": paths, "labels": labels.tolist(), "fgsm": {}}
+    with torch.no_grad():
+        reference["clean_predictions"] = normalised(x).argmax(1).tolist()
+    for eps in RGB_EPSILONS:
+        adv = fgsm(normalised, x, labels, eps)
+        with torch.no_grad():
+            reference["fgsm"][str(eps)] = normalised(adv).argmax(1).tolist()
+    with open(os.path.join(HERE, "rgb_reference.json"), "w") as f:
+        json.dump(reference, f)
+    print("rgb fixture: clean predictions", reference["clean_predictions"][:10])
+
+
 def main():
+    make_rgb()
     torch.manual_seed(0)
     torch.set_num_threads(2)
     x_train = images(read_idx(os.path.join(DATA, "train-images-idx3-ubyte.gz"))[:TRAIN_EXAMPLES])

@@ -21,9 +21,10 @@ public interface Attack {
      * @param model the model under attack
      * @param x clean inputs in [0, 1], shape (batch, channels, rows, columns)
      * @param labels true labels, shape (batch)
-     * @param epsilon the budget, greater than 0
+     * @param epsilon each example's budget, greater than 0, shape (batch, 1, 1, 1); a sweep gives
+     *     every example the same budget, a minimal-epsilon search gives each its own
      * @param random per-example random streams for this (attack, epsilon)
      * @return adversarial inputs shaped like {@code x}
      */
-    NDArray perturb(TargetModel model, NDArray x, NDArray labels, float epsilon, ExampleRandom random);
+    NDArray perturb(TargetModel model, NDArray x, NDArray labels, NDArray epsilon, ExampleRandom random);
 }

@@ -10,6 +10,7 @@ import gibbon.metrics.PredictionRecord;
 import gibbon.model.Classifier;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
@@ -20,7 +21,8 @@ import java.util.function.IntConsumer;
  * yields one {@link PredictionRecord} per (example, attack, epsilon). It owns what attacks must not:
  * batching, one NDManager per batch, seeds, and the threat model: whatever an attack returns is
  * projected onto its epsilon-ball and clipped to [0, 1] before it is judged. Epsilon 0 is the
- * clean input itself, so its rows equal the clean prediction.
+ * clean input itself, so its rows equal the clean prediction. It also finds each example's minimal
+ * fooling epsilon per attack (from the sweep, or by bisection when the plan asks).
  */
 public final class AttackSweep {
     private final Classifier model;
@@ -102,24 +104,101 @@ public final class AttackSweep {
             for (int a = 0; a < plans.size(); a++) {
                 AttackPlan plan = plans.get(a);
                 Attack attack = attacks.get(a);
-                Norm norm = attack.norm();
-                for (double epsilon : plan.epsilons()) {
+                List<Double> epsilons = plan.epsilons();
+                Judgement[] judged = new Judgement[epsilons.size()];
+                float[][] linf = new float[epsilons.size()][];
+                float[][] l2 = new float[epsilons.size()][];
+                for (int k = 0; k < epsilons.size(); k++) {
+                    double epsilon = epsilons.get(k);
                     if (epsilon == 0) {
-                        addRecords(out, ids, labels, plan.label(), norm, 0.0, clean, clean, new float[n], new float[n]);
+                        judged[k] = clean;
+                        linf[k] = new float[n];
+                        l2[k] = new float[n];
                         continue;
                     }
                     try (NDScope scope = new NDScope()) {
-                        NDArray adv = adversarial(attack, plan.label(), x, y, ids, epsilon);
+                        double[] budgets = new double[n];
+                        Arrays.fill(budgets, epsilon);
+                        NDArray adv = adversarial(attack, plan.label(), x, y, ids, budgets);
                         NDArray delta = adv.sub(x);
-                        float[] linf = Norm.LINF.perExample(delta).toFloatArray();
-                        float[] l2 = Norm.L2.perExample(delta).toFloatArray();
-                        Judgement judged = judge(model.logits(adv), labels);
-                        addRecords(out, ids, labels, plan.label(), norm, epsilon, judged, clean, linf, l2);
+                        linf[k] = Norm.LINF.perExample(delta).toFloatArray();
+                        l2[k] = Norm.L2.perExample(delta).toFloatArray();
+                        judged[k] = judge(model.logits(adv), labels);
+                    }
+                }
+                double[] minEpsilon = sweepMinimum(epsilons, judged, clean, labels);
+                if (plan.search().equals(AttackPlan.BISECT)) {
+                    bisect(plan, attack, x, y, ids, labels, epsilons, judged, minEpsilon);
+                }
+                for (int k = 0; k < epsilons.size(); k++) {
+                    for (int i = 0; i < n; i++) {
+                        out.add(new PredictionRecord(ids[i], labels[i], plan.label(), attack.norm().tableName(),
+                                epsilons.get(k), judged[k].predicted[i], judged[k].predicted[i] == labels[i],
+                                judged[k].confidence[i], judged[k].trueClassProb[i], linf[k][i], l2[k][i],
+                                clean.predicted[i] == labels[i], minEpsilon[i]));
                     }
                 }
             }
         }
         return out;
+    }
+
+    /** The first epsilon of the sweep at which each example is wrong: 0 if clean-wrong, NaN if never. */
+    private static double[] sweepMinimum(List<Double> epsilons, Judgement[] judged, Judgement clean, int[] labels) {
+        double[] min = new double[labels.length];
+        for (int i = 0; i < labels.length; i++) {
+            min[i] = clean.predicted[i] != labels[i] ? 0 : Double.NaN;
+            for (int k = 0; k < epsilons.size() && Double.isNaN(min[i]); k++) {
+                if (judged[k].predicted[i] != labels[i]) {
+                    min[i] = epsilons.get(k);
+                }
+            }
+        }
+        return min;
+    }
+
+    /**
+     * Narrows each fooled example's minimal epsilon by bisection between the last sweep epsilon at
+     * which it was still right and the first at which it was wrong, until the gap is at most the
+     * plan's precision. Every step attacks the whole batch, each example at its own midpoint.
+     */
+    private void bisect(AttackPlan plan, Attack attack, NDArray x, NDArray y, long[] ids, int[] labels,
+            List<Double> epsilons, Judgement[] judged, double[] minEpsilon) {
+        int n = labels.length;
+        double[] low = new double[n];
+        double[] high = minEpsilon.clone();
+        for (int i = 0; i < n; i++) {
+            for (double e : epsilons) {
+                if (e < high[i]) {
+                    low[i] = Math.max(low[i], e);
+                }
+            }
+        }
+        while (true) {
+            double[] mid = new double[n];
+            boolean open = false;
+            for (int i = 0; i < n; i++) {
+                boolean active = !Double.isNaN(high[i]) && high[i] > 0 && high[i] - low[i] > plan.precision();
+                open |= active;
+                mid[i] = active ? (low[i] + high[i]) / 2 : (Double.isNaN(high[i]) ? 0 : high[i]);
+            }
+            if (!open) {
+                break;
+            }
+            try (NDScope scope = new NDScope()) {
+                Judgement j = judge(model.logits(adversarial(attack, plan.label(), x, y, ids, mid)), labels);
+                for (int i = 0; i < n; i++) {
+                    if (!Double.isNaN(high[i]) && high[i] > 0 && high[i] - low[i] > plan.precision()) {
+                        if (j.predicted[i] != labels[i]) {
+                            high[i] = mid[i];
+                        } else {
+                            low[i] = mid[i];
+                        }
+                    }
+                }
+            }
+        }
+        System.arraycopy(high, 0, minEpsilon, 0, n);
     }
 
     /** A batch of byte pixels in [0, 1]: float32 true division by 255, as torchvision's ToTensor does. */
@@ -149,13 +228,17 @@ public final class AttackSweep {
     }
 
     /**
-     * Runs one attack on a batch and enforces its threat model on the result: projection onto the
-     * epsilon-ball around {@code x}, then clipping to [0, 1] (which can only shrink the
+     * Runs one attack on a batch and enforces its threat model on the result: projection onto each
+     * example's epsilon-ball around {@code x}, then clipping to [0, 1] (which can only shrink the
      * perturbation, so the result stays in the ball).
      */
-    NDArray adversarial(Attack attack, String label, NDArray x, NDArray y, long[] ids, double epsilon) {
-        float eps = (float) epsilon;
-        ExampleRandom random = ExampleRandom.of(runSeed, ids, label, epsilon);
+    NDArray adversarial(Attack attack, String label, NDArray x, NDArray y, long[] ids, double[] epsilons) {
+        float[] budgets = new float[epsilons.length];
+        for (int i = 0; i < budgets.length; i++) {
+            budgets[i] = (float) epsilons[i];
+        }
+        NDArray eps = x.getManager().create(budgets).reshape(Norm.broadcastShape(x));
+        ExampleRandom random = ExampleRandom.of(runSeed, ids, label, epsilons);
         NDArray crafted = attack.perturb(model, x, y, eps, random);
         NDArray adv = x.add(attack.norm().project(crafted.sub(x), eps)).clip(0f, 1f);
         crafted.close();
@@ -185,14 +268,5 @@ public final class AttackSweep {
             trueProb[i] = p[i * classes + labels[i]];
         }
         return new Judgement(predicted, confidence, trueProb);
-    }
-
-    private static void addRecords(List<PredictionRecord> out, long[] ids, int[] labels, String attack, Norm norm,
-            double epsilon, Judgement judged, Judgement clean, float[] linf, float[] l2) {
-        for (int i = 0; i < ids.length; i++) {
-            out.add(new PredictionRecord(ids[i], labels[i], attack, norm.tableName(), epsilon, judged.predicted[i],
-                    judged.predicted[i] == labels[i], judged.confidence[i], judged.trueClassProb[i], linf[i], l2[i],
-                    clean.predicted[i] == labels[i]));
-        }
     }
 }

@@ -20,13 +20,20 @@ public final class ExampleRandom {
     }
 
     public static ExampleRandom of(long runSeed, long[] exampleIds, String attack, double epsilon) {
+        double[] epsilons = new double[exampleIds.length];
+        java.util.Arrays.fill(epsilons, epsilon);
+        return of(runSeed, exampleIds, attack, epsilons);
+    }
+
+    /** Streams for examples that each have their own epsilon (a minimal-epsilon search). */
+    public static ExampleRandom of(long runSeed, long[] exampleIds, String attack, double[] epsilons) {
         long attackHash = 1125899906842597L;
         for (byte b : attack.getBytes(StandardCharsets.UTF_8)) {
             attackHash = 31 * attackHash + b;
         }
         SplittableRandom[] streams = new SplittableRandom[exampleIds.length];
         for (int i = 0; i < exampleIds.length; i++) {
-            long seed = mix(mix(mix(runSeed) ^ exampleIds[i]) ^ attackHash) ^ Double.doubleToLongBits(epsilon);
+            long seed = mix(mix(mix(runSeed) ^ exampleIds[i]) ^ attackHash) ^ Double.doubleToLongBits(epsilons[i]);
             streams[i] = new SplittableRandom(mix(seed));
         }
         return new ExampleRandom(streams);

@@ -18,7 +18,7 @@ public final class FgsmAttack implements Attack {
     }
 
     @Override
-    public NDArray perturb(TargetModel model, NDArray x, NDArray labels, float epsilon, ExampleRandom random) {
+    public NDArray perturb(TargetModel model, NDArray x, NDArray labels, NDArray epsilon, ExampleRandom random) {
         return x.add(model.lossGradient(x, labels).sign().mul(epsilon));
     }
 }

@@ -1,5 +1,6 @@
 package gibbon.attack;
 
+import ai.djl.ndarray.NDArray;
 import java.util.List;
 
 /**
@@ -34,18 +35,21 @@ record IterativeSchedule(int steps, double stepSize, double relativeStepSize, bo
                 p.flag(RANDOM_START));
     }
 
-    int stepsFor(float epsilon) {
+    /** The step count; Kurakin's rule takes the batch's largest epsilon. */
+    int stepsFor(NDArray epsilon) {
         if (steps > 0) {
             return steps;
         }
-        return Math.max(1, (int) Math.min(255.0 * epsilon + 4, 1.25 * 255.0 * epsilon));
+        float largest = epsilon.max().getFloat();
+        return Math.max(1, (int) Math.min(255.0 * largest + 4, 1.25 * 255.0 * largest));
     }
 
-    float stepFor(float epsilon) {
+    /** Per-example step sizes, shaped like {@code epsilon}. */
+    NDArray stepFor(NDArray epsilon) {
         if (stepSize > 0) {
-            return (float) stepSize;
+            return epsilon.zerosLike().add((float) stepSize);
         }
         double relative = relativeStepSize > 0 ? relativeStepSize : 2.5 / stepsFor(epsilon);
-        return (float) (relative * epsilon);
+        return epsilon.mul((float) relative);
     }
 }

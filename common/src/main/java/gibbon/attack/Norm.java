@@ -18,14 +18,17 @@ public enum Norm {
         return tableName;
     }
 
-    /** Projects each example's perturbation (batch along axis 0) onto the ball of radius eps. */
-    public NDArray project(NDArray delta, float eps) {
+    /**
+     * Projects each example's perturbation (batch along axis 0) onto its ball.
+     *
+     * @param eps per-example radii, shape (batch, 1, 1, 1)
+     */
+    public NDArray project(NDArray delta, NDArray eps) {
         if (this == LINF) {
-            return delta.clip(-eps, eps);
+            return delta.minimum(eps).maximum(eps.neg());
         }
-        NDArray norms = perExample(delta);
-        NDArray factor = delta.getManager().create(eps).div(norms.add(1e-12f)).minimum(1f);
-        return delta.mul(factor.reshape(broadcastShape(delta)));
+        NDArray norms = perExample(delta).add(1e-12f).reshape(broadcastShape(delta));
+        return delta.mul(eps.div(norms).minimum(1f));
     }
 
     /** Per-example norm of a batch, shape (batch). */

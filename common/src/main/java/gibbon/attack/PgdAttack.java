@@ -27,17 +27,17 @@ public final class PgdAttack implements Attack {
     }
 
     @Override
-    public NDArray perturb(TargetModel model, NDArray x, NDArray labels, float epsilon, ExampleRandom random) {
-        float alpha = schedule.stepFor(epsilon);
+    public NDArray perturb(TargetModel model, NDArray x, NDArray labels, NDArray epsilon, ExampleRandom random) {
+        NDArray alpha = schedule.stepFor(epsilon);
         NDArray adv = schedule.randomStart()
-                ? x.add(random.uniform(x.getManager(), x.getShape().slice(1), -epsilon, epsilon)).clip(0f, 1f)
+                ? x.add(random.uniform(x.getManager(), x.getShape().slice(1), -1f, 1f).mul(epsilon)).clip(0f, 1f)
                 : x.duplicate();
         for (int step = 0, steps = schedule.stepsFor(epsilon); step < steps; step++) {
             NDArray next;
             // Each step's temporaries die with its scope; only the new iterate survives.
             try (NDScope scope = new NDScope()) {
                 NDArray moved = adv.add(model.lossGradient(adv, labels).sign().mul(alpha));
-                next = x.add(moved.sub(x).clip(-epsilon, epsilon)).clip(0f, 1f);
+                next = x.add(Norm.LINF.project(moved.sub(x), epsilon)).clip(0f, 1f);
                 NDScope.unregister(next);
             }
             adv.close();

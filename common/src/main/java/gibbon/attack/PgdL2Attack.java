@@ -27,15 +27,15 @@ public final class PgdL2Attack implements Attack {
     }
 
     @Override
-    public NDArray perturb(TargetModel model, NDArray x, NDArray labels, float epsilon, ExampleRandom random) {
-        float alpha = schedule.stepFor(epsilon);
+    public NDArray perturb(TargetModel model, NDArray x, NDArray labels, NDArray epsilon, ExampleRandom random) {
+        NDArray alpha = schedule.stepFor(epsilon);
         long[] perExample = Norm.broadcastShape(x);
         NDArray adv;
         if (schedule.randomStart()) {
             try (NDScope scope = new NDScope()) {
                 NDArray direction = random.normal(x.getManager(), x.getShape().slice(1));
                 NDArray norms = Norm.L2.perExample(direction).add(TINY).reshape(perExample);
-                NDArray radius = random.uniformPerExample(x.getManager()).mul(epsilon).reshape(perExample);
+                NDArray radius = random.uniformPerExample(x.getManager()).reshape(perExample).mul(epsilon);
                 adv = x.add(direction.div(norms).mul(radius)).clip(0f, 1f);
                 NDScope.unregister(adv);
             }

@@ -18,8 +18,7 @@ public final class UniformNoiseAttack implements Attack {
     }
 
     @Override
-    public NDArray perturb(TargetModel model, NDArray x, NDArray labels, float epsilon, ExampleRandom random) {
-        long[] dims = x.getShape().slice(1).getShape();
-        return x.add(random.uniform(x.getManager(), new ai.djl.ndarray.types.Shape(dims), -epsilon, epsilon));
+    public NDArray perturb(TargetModel model, NDArray x, NDArray labels, NDArray epsilon, ExampleRandom random) {
+        return x.add(random.uniform(x.getManager(), x.getShape().slice(1), -1f, 1f).mul(epsilon));
     }
 }

@@ -330,7 +330,7 @@ public final class ConfigLoader {
                 + path + (entry.hasPath(typeKey) ? "." + typeKey : "") + "': unknown attack '" + typeName + "' (known: "
                 + String.join(", ", AttackRegistry.names()) + ")"));
         Set<String> allowed = new java.util.TreeSet<>(List.of(typeKey, Settings.ATTACK_EPSILONS.path(),
-                Settings.ATTACK_ENABLED.path()));
+                Settings.ATTACK_ENABLED.path(), Settings.ATTACK_SEARCH.path(), Settings.ATTACK_PRECISION.path()));
         type.parameters().forEach(p -> allowed.add(p.name()));
         for (String key : entry.root().keySet()) {
             if (!allowed.contains(key)) {
@@ -350,7 +350,21 @@ public final class ConfigLoader {
         for (AttackParameter p : type.parameters()) {
             params.put(p.name(), entry.hasPath(p.name()) ? parameter(path + "." + p.name(), entry, p) : p.defaultValue());
         }
-        return new AttackPlan(label, type.name(), new AttackParams(params), epsilons);
+        String searchKey = Settings.ATTACK_SEARCH.path();
+        String search = entry.hasPath(searchKey) ? typed(entry, path + "." + searchKey, searchKey, ConfigValueType.STRING)
+                .toString() : (String) Settings.ATTACK_SEARCH.defaultValue();
+        if (!search.equals(AttackPlan.SWEEP) && !search.equals(AttackPlan.BISECT)) {
+            throw GibbonException.config("config key '" + path + "." + searchKey + "': '" + search
+                    + "' is not sweep or bisect");
+        }
+        String precisionKey = Settings.ATTACK_PRECISION.path();
+        double precision = entry.hasPath(precisionKey)
+                ? ((Number) typed(entry, path + "." + precisionKey, precisionKey, ConfigValueType.NUMBER)).doubleValue()
+                : (Double) Settings.ATTACK_PRECISION.defaultValue();
+        if (!(precision > 0)) {
+            throw GibbonException.config("config key '" + path + "." + precisionKey + "' must be positive, got " + precision);
+        }
+        return new AttackPlan(label, type.name(), new AttackParams(params), epsilons, search, precision);
     }
 
     private static List<Double> epsilons(String path, Config entry, Norm norm) {
@@ -431,6 +445,8 @@ public final class ConfigLoader {
             Map<String, Object> entry = new LinkedHashMap<>();
             entry.put("attack", p.type());
             entry.put("epsilons", p.epsilons());
+            entry.put("search", p.search());
+            entry.put("precision", p.precision());
             entry.putAll(p.params().values());
             out.put(p.label(), entry);
         }

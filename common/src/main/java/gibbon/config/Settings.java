@@ -77,6 +77,11 @@ public final class Settings {
             "list of budgets; 0 records the clean prediction");
     public static final ConfigKey ATTACK_ENABLED = new ConfigKey("enabled", Type.BOOLEAN, true,
             "false skips the entry");
+    public static final ConfigKey ATTACK_SEARCH = new ConfigKey("search", Type.STRING, "sweep",
+            "each example's minimal fooling epsilon (predictions.min_epsilon): sweep = the first wrong epsilon of"
+                    + " the sweep; bisect = then bisection down to precision");
+    public static final ConfigKey ATTACK_PRECISION = new ConfigKey("precision", Type.DOUBLE, 0.001,
+            "bisect: stop when the gap between a right and a wrong epsilon is at most this");
 
     public static final List<ConfigKey> ALL = List.of(SEED, DATASET_FORMAT, DATASET_IMAGES, DATASET_LABELS,
             DATASET_PATH, DATASET_CLASSES, DATASET_ID_COLUMN, DATASET_LABEL_COLUMN, DATASET_IMAGE_COLUMN, DATASET_LIMIT, DATASET_PARTITIONS, MODEL_FORMAT, MODEL_URI, MODEL_INPUT_SHAPE, MODEL_CLASS_NAMES,

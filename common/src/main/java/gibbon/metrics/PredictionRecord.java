@@ -9,7 +9,10 @@ import java.io.Serializable;
  *
  * @param linf the L-infinity size of the perturbation actually applied (after clipping)
  * @param l2 its L2 size
+ * @param minEpsilon the example's smallest budget at which this attack fools the model: the first
+ *     wrong epsilon of the sweep, refined by bisection when asked; 0 when the clean input is already
+ *     wrong, NaN when no epsilon of the sweep fools it. The same on every row of (example, attack).
  */
 public record PredictionRecord(long exampleId, int label, String attack, String norm, double epsilon,
         int predicted, boolean correct, float confidence, float trueClassProb, float linf, float l2,
-        boolean cleanCorrect) implements Serializable {}
+        boolean cleanCorrect, double minEpsilon) implements Serializable {}

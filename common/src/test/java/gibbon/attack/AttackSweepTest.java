@@ -60,8 +60,10 @@ class AttackSweepTest {
         List<Example> batch = examples.subList(0, 64);
         try (NDManager m = model.newBatchManager()) {
             NDArray x = BundledModel.images(m, batch);
+            double[] budgets = new double[batch.size()];
+            java.util.Arrays.fill(budgets, eps);
             NDArray adv = sweep.adversarial(plan(name, eps).create(), name, x, BundledModel.labels(m, batch),
-                    BundledModel.ids(batch), eps);
+                    BundledModel.ids(batch), budgets);
             assertTrue(adv.min().getFloat() >= 0f && adv.max().getFloat() <= 1f, name + " leaves [0, 1]");
             float[] sizes = type.norm().perExample(adv.sub(x)).toFloatArray();
             for (float s : sizes) {
@@ -109,7 +111,9 @@ class AttackSweepTest {
             NDArray x = BundledModel.images(m, batch);
             NDArray y = BundledModel.labels(m, batch);
             AttackSweep sweep = new AttackSweep(model, List.of(plan("fgsm", 0.05)), 1, 256);
-            NDArray adv = sweep.adversarial(new FgsmAttack(), "fgsm", x, y, BundledModel.ids(batch), 0.05);
+            double[] budgets = new double[256];
+            java.util.Arrays.fill(budgets, 0.05);
+            NDArray adv = sweep.adversarial(new FgsmAttack(), "fgsm", x, y, BundledModel.ids(batch), budgets);
             float clean = Classifier.crossEntropy(model.logits(x), y).getFloat();
             float attacked = Classifier.crossEntropy(model.logits(adv), y).getFloat();
             assertTrue(attacked > 3 * clean, "FGSM loss " + attacked + " vs clean " + clean);

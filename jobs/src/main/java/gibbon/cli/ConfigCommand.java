@@ -16,7 +16,8 @@ final class ConfigCommand implements Runnable {
         print(Settings.ALL);
         System.out.println();
         System.out.println("Keys of each entry under 'attacks' (besides the attack's own parameters):");
-        print(List.of(Settings.ATTACK_TYPE, Settings.ATTACK_EPSILONS, Settings.ATTACK_ENABLED));
+        print(List.of(Settings.ATTACK_TYPE, Settings.ATTACK_EPSILONS, Settings.ATTACK_ENABLED, Settings.ATTACK_SEARCH,
+                Settings.ATTACK_PRECISION));
         System.out.println();
         System.out.println("Training keys (gibbon train):");
         print(TrainingSettings.ALL);

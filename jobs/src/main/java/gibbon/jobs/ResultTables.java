@@ -49,6 +49,7 @@ public final class ResultTables {
         field("linf", DataTypes.FloatType, false),
         field("l2", DataTypes.FloatType, false),
         field("clean_correct", DataTypes.BooleanType, false),
+        field("min_epsilon", DataTypes.DoubleType, true),
     });
 
     public static final StructType SUMMARY_SCHEMA = new StructType(new StructField[] {
