@@ -42,6 +42,11 @@ public final class AttackSweep {
         this.exampleShape = new Shape(s[0], s[1], s[2]);
     }
 
+    /** The model attacks are crafted on. */
+    Classifier model() {
+        return model;
+    }
+
     /** Number of records each example yields. */
     public int recordsPerExample() {
         return plans.stream().mapToInt(p -> p.epsilons().size()).sum();
@@ -82,23 +87,11 @@ public final class AttackSweep {
     /** Attacks one batch; every NDArray it makes dies with the batch's manager. */
     public List<PredictionRecord> attackBatch(List<Example> batch) {
         int n = batch.size();
-        int size = (int) exampleShape.size();
-        long[] ids = new long[n];
-        int[] labels = new int[n];
-        boolean allPixels = true;
-        for (int i = 0; i < n; i++) {
-            Example e = batch.get(i);
-            if (e.size() != size) {
-                throw new IllegalArgumentException("example " + e.id() + " has " + e.size() + " values, the model expects "
-                        + exampleShape);
-            }
-            ids[i] = e.id();
-            labels[i] = e.label();
-            allPixels &= e.pixels() != null;
-        }
+        long[] ids = batch.stream().mapToLong(Example::id).toArray();
+        int[] labels = batch.stream().mapToInt(Example::label).toArray();
         List<PredictionRecord> out = new ArrayList<>(n * recordsPerExample());
         try (NDManager manager = model.newBatchManager()) {
-            NDArray x = allPixels ? pixels(manager, batch, size) : values(manager, batch, size);
+            NDArray x = inputs(manager, batch);
             NDArray y = manager.create(labels);
             Judgement clean = judge(model.logits(x), labels);
             for (int a = 0; a < plans.size(); a++) {
@@ -201,6 +194,20 @@ public final class AttackSweep {
         System.arraycopy(high, 0, minEpsilon, 0, n);
     }
 
+    /** The batch as one input array in [0, 1], shape (batch, channels, rows, columns). */
+    NDArray inputs(NDManager manager, List<Example> batch) {
+        int size = (int) exampleShape.size();
+        boolean allPixels = true;
+        for (Example e : batch) {
+            if (e.size() != size) {
+                throw new IllegalArgumentException("example " + e.id() + " has " + e.size() + " values, the model expects "
+                        + exampleShape);
+            }
+            allPixels &= e.pixels() != null;
+        }
+        return allPixels ? pixels(manager, batch, size) : values(manager, batch, size);
+    }
+
     /** A batch of byte pixels in [0, 1]: float32 true division by 255, as torchvision's ToTensor does. */
     private NDArray pixels(NDManager manager, List<Example> batch, int size) {
         byte[] bytes = new byte[batch.size() * size];
@@ -246,9 +253,9 @@ public final class AttackSweep {
     }
 
     /** Predictions of a batch as Java arrays: class, its probability, and the true class's. */
-    private record Judgement(int[] predicted, float[] confidence, float[] trueClassProb) {}
+    record Judgement(int[] predicted, float[] confidence, float[] trueClassProb) {}
 
-    private static Judgement judge(NDArray logits, int[] labels) {
+    static Judgement judge(NDArray logits, int[] labels) {
         NDArray probs = logits.softmax(1);
         int n = labels.length;
         int classes = (int) probs.getShape().get(1);

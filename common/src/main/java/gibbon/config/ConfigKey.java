@@ -23,6 +23,7 @@ public record ConfigKey(String path, Type type, Object defaultValue, String doc)
         STRING_LIST("a list of strings"),
         DOUBLE_LIST("a list of numbers"),
         ATTACKS("an object of attack entries"),
+        MODELS("an object of named models"),
         FREE_FORM("any value");
 
         private final String description;

@@ -74,10 +74,13 @@ public final class ConfigLoader {
         if (!device.matches("auto|cpu|gpu(:\\d+)?")) {
             throw GibbonException.config("config key 'model.device': '" + device + "' is not auto, cpu, gpu or gpu:N");
         }
+        ModelSpec model = modelSpec(withDefaults);
+        List<String> sources = strings(withDefaults, Settings.TRANSFER_SOURCES);
+        List<String> targets = strings(withDefaults, Settings.TRANSFER_TARGETS);
         return new ExperimentConfig(
                 number(withDefaults, Settings.SEED).longValue(),
                 datasetSpec(withDefaults),
-                modelSpec(withDefaults),
+                model,
                 device,
                 batchSize,
                 positive(withDefaults, Settings.THREADS),
@@ -90,6 +93,9 @@ public final class ConfigLoader {
                 nonEmpty(withDefaults, Settings.NAMESPACE),
                 stringMap(withDefaults, Settings.CATALOG_PROPERTIES),
                 stringMap(withDefaults, Settings.HADOOP),
+                transferModels(withDefaults, model, sources, targets),
+                sources,
+                targets,
                 resolved.root().render(ConfigRenderOptions.concise()));
     }
 
@@ -169,7 +175,57 @@ public final class ConfigLoader {
                 nonNegative(c, Settings.DATASET_PARTITIONS));
     }
 
+    private static Map<String, ModelSpec> transferModels(Config c, ModelSpec main, List<String> sources,
+            List<String> targets) {
+        Map<String, ModelSpec> models = new TreeMap<>();
+        models.put(Settings.MAIN_MODEL, main);
+        ConfigValue value = c.getValue(Settings.TRANSFER_MODELS.path());
+        if (value.valueType() != ConfigValueType.OBJECT) {
+            throw GibbonException.config("config key 'transfer.models': expected " + Settings.TRANSFER_MODELS.type().description());
+        }
+        Set<String> allowed = new java.util.TreeSet<>();
+        Settings.MODEL_KEYS.forEach(k -> allowed.add(k.path().substring("model.".length())));
+        for (Map.Entry<String, ConfigValue> e : ((ConfigObject) value).entrySet()) {
+            String name = e.getKey();
+            String path = "transfer.models." + name;
+            if (name.equals(Settings.MAIN_MODEL)) {
+                throw GibbonException.config("config key '" + path + "': 'model' names the main model; choose another name");
+            }
+            if (e.getValue().valueType() != ConfigValueType.OBJECT) {
+                throw GibbonException.config("config key '" + path + "': expected an object with the keys of 'model'");
+            }
+            Config entry = ((ConfigObject) e.getValue()).toConfig();
+            for (String key : entry.root().keySet()) {
+                if (!allowed.contains(key)) {
+                    throw unknown(path + "." + key, allowed.stream().map(k -> path + "." + k)
+                            .collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new)));
+                }
+            }
+            Config withDefaults = ConfigFactory.empty().withValue("model", entry.root()).withFallback(
+                    defaults(Settings.MODEL_KEYS));
+            models.put(name, modelSpec(withDefaults, path));
+        }
+        for (var list : List.of(Map.entry("transfer.sources", sources), Map.entry("transfer.targets", targets))) {
+            for (String name : list.getValue()) {
+                if (!models.containsKey(name)) {
+                    throw GibbonException.config("config key '" + list.getKey() + "': no model named '" + name + "' (known: "
+                            + String.join(", ", models.keySet()) + ")");
+                }
+            }
+        }
+        if (sources.isEmpty() != targets.isEmpty()) {
+            throw GibbonException.config("config key '" + (sources.isEmpty() ? "transfer.sources" : "transfer.targets")
+                    + "' is empty: transfer attacks need both sources and targets");
+        }
+        return models;
+    }
+
     private static ModelSpec modelSpec(Config c) {
+        return modelSpec(c, "model");
+    }
+
+    /** Reads the keys of a model; {@code shown} is how error messages name its prefix. */
+    private static ModelSpec modelSpec(Config c, String shown) {
         String format = string(c, Settings.MODEL_FORMAT);
         String uri = nonEmpty(c, Settings.MODEL_URI);
         List<Integer> shape = numbers(c, Settings.MODEL_INPUT_SHAPE).stream().map(Number::intValue).toList();
@@ -177,6 +233,15 @@ public final class ConfigLoader {
         List<Double> range = numbers(c, Settings.MODEL_VALUE_RANGE).stream().map(Number::doubleValue).toList();
         List<Double> mean = numbers(c, Settings.MODEL_MEAN).stream().map(Number::doubleValue).toList();
         List<Double> std = numbers(c, Settings.MODEL_STD).stream().map(Number::doubleValue).toList();
+        try {
+            return checkedModelSpec(format, uri, shape, classes, range, mean, std);
+        } catch (GibbonException e) {
+            throw shown.equals("model") ? e : GibbonException.config(e.getMessage().replace("'model.", "'" + shown + "."));
+        }
+    }
+
+    private static ModelSpec checkedModelSpec(String format, String uri, List<Integer> shape, List<String> classes,
+            List<Double> range, List<Double> mean, List<Double> std) {
         if (format.equals(ModelSpec.TORCHSCRIPT)) {
             if (shape.size() != 3 || shape.stream().anyMatch(d -> d < 1)) {
                 throw GibbonException.config("config key 'model.input-shape': a torchscript model needs "

@@ -11,6 +11,9 @@ import java.util.Map;
  * A validated experiment: everything a run needs, checked before Spark starts. Serializable, so
  * Spark ships it to executors. Load it with {@link ConfigLoader}.
  *
+ * @param transferModels every model a transfer attack names, by name ('model' is the main model)
+ * @param transferSources models to craft on; empty: no transfer attacks
+ * @param transferTargets models to evaluate the crafted examples on
  * @param resolvedJson the whole resolved config (defaults included) as JSON, recorded in
  *     {@code runs.config}
  */
@@ -30,5 +33,8 @@ public record ExperimentConfig(
         String namespace,
         Map<String, String> catalogProperties,
         Map<String, String> hadoop,
+        Map<String, ModelSpec> transferModels,
+        List<String> transferSources,
+        List<String> transferTargets,
         String resolvedJson)
         implements Serializable {}

@@ -67,8 +67,21 @@ public final class Settings {
     public static final ConfigKey HADOOP = new ConfigKey("hadoop", Type.STRING_MAP, Map.of(),
             "extra Hadoop properties for file access, e.g. { \"fs.s3a.endpoint\" = \"...\" }");
 
+    public static final ConfigKey TRANSFER_MODELS = new ConfigKey("transfer.models", Type.MODELS, Map.of(),
+            "more models by name, each with the keys of 'model' (format, uri, input-shape, ...)");
+    public static final ConfigKey TRANSFER_SOURCES = new ConfigKey("transfer.sources", Type.STRING_LIST, List.of(),
+            "transfer attacks: models to craft on ('model' = the main model, or a name from transfer.models)");
+    public static final ConfigKey TRANSFER_TARGETS = new ConfigKey("transfer.targets", Type.STRING_LIST, List.of(),
+            "transfer attacks: models to evaluate on; every source x target pair is written to the transfer table");
     public static final ConfigKey VARS = new ConfigKey("vars", Type.FREE_FORM, Map.of(),
             "free-form values for ${vars.name} substitutions; not read by Gibbon itself");
+
+    /** Keys of a model, under 'model' and under each entry of 'transfer.models'. */
+    public static final List<ConfigKey> MODEL_KEYS = List.of(MODEL_FORMAT, MODEL_URI, MODEL_INPUT_SHAPE,
+            MODEL_CLASS_NAMES, MODEL_VALUE_RANGE, MODEL_MEAN, MODEL_STD);
+
+    /** The name of the main model in transfer.sources and transfer.targets. */
+    public static final String MAIN_MODEL = "model";
 
     /** Keys inside each entry of {@code attacks}, besides the attack's own parameters. */
     public static final ConfigKey ATTACK_TYPE = new ConfigKey("attack", Type.STRING, "<entry name>",
@@ -86,7 +99,7 @@ public final class Settings {
     public static final List<ConfigKey> ALL = List.of(SEED, DATASET_FORMAT, DATASET_IMAGES, DATASET_LABELS,
             DATASET_PATH, DATASET_CLASSES, DATASET_ID_COLUMN, DATASET_LABEL_COLUMN, DATASET_IMAGE_COLUMN, DATASET_LIMIT, DATASET_PARTITIONS, MODEL_FORMAT, MODEL_URI, MODEL_INPUT_SHAPE, MODEL_CLASS_NAMES,
             MODEL_VALUE_RANGE, MODEL_MEAN, MODEL_STD, MODEL_DEVICE, BATCH_SIZE, THREADS, ATTACKS, SPARK_MASTER,
-            SPARK_CONF, CATALOG, CATALOG_TYPE, WAREHOUSE, NAMESPACE, CATALOG_PROPERTIES, HADOOP, VARS);
+            SPARK_CONF, CATALOG, CATALOG_TYPE, WAREHOUSE, NAMESPACE, CATALOG_PROPERTIES, HADOOP, TRANSFER_MODELS, TRANSFER_SOURCES, TRANSFER_TARGETS, VARS);
 
     private Settings() {}
 }

@@ -11,14 +11,17 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * The Iceberg result tables: {@code runs}, {@code predictions} and {@code summary}, in the
- * configured catalog and namespace. Schemas are documented in docs/tables.md.
+ * The Iceberg result tables: {@code runs}, {@code predictions}, {@code summary}, and for transfer
+ * attacks {@code transfer} and {@code transfer_summary}, in the configured catalog and namespace.
+ * Schemas are documented in docs/tables.md.
  */
 public final class ResultTables {
     public static final String RUNS = "runs";
     public static final String PREDICTIONS = "predictions";
     public static final String SUMMARY = "summary";
-    public static final List<String> ALL = List.of(RUNS, PREDICTIONS, SUMMARY);
+    public static final String TRANSFER = "transfer";
+    public static final String TRANSFER_SUMMARY = "transfer_summary";
+    public static final List<String> ALL = List.of(RUNS, PREDICTIONS, SUMMARY, TRANSFER, TRANSFER_SUMMARY);
 
     public static final StructType RUNS_SCHEMA = new StructType(new StructField[] {
         field("run_id", DataTypes.StringType, false),
@@ -68,6 +71,39 @@ public final class ResultTables {
         field("mean_confidence", DataTypes.DoubleType, false),
     });
 
+    public static final StructType TRANSFER_SCHEMA = new StructType(new StructField[] {
+        field("run_id", DataTypes.StringType, false),
+        field("example_id", DataTypes.LongType, false),
+        field("label", DataTypes.IntegerType, false),
+        field("attack", DataTypes.StringType, false),
+        field("norm", DataTypes.StringType, false),
+        field("epsilon", DataTypes.DoubleType, false),
+        field("source_model", DataTypes.StringType, false),
+        field("source_sha256", DataTypes.StringType, false),
+        field("target_model", DataTypes.StringType, false),
+        field("target_sha256", DataTypes.StringType, false),
+        field("predicted", DataTypes.IntegerType, false),
+        field("correct", DataTypes.BooleanType, false),
+        field("confidence", DataTypes.FloatType, false),
+        field("target_clean_correct", DataTypes.BooleanType, false),
+    });
+
+    public static final StructType TRANSFER_SUMMARY_SCHEMA = new StructType(new StructField[] {
+        field("run_id", DataTypes.StringType, false),
+        field("source_model", DataTypes.StringType, false),
+        field("target_model", DataTypes.StringType, false),
+        field("attack", DataTypes.StringType, false),
+        field("norm", DataTypes.StringType, false),
+        field("epsilon", DataTypes.DoubleType, false),
+        field("n", DataTypes.LongType, false),
+        field("correct", DataTypes.LongType, false),
+        field("robust_accuracy", DataTypes.DoubleType, false),
+        field("clean_accuracy", DataTypes.DoubleType, false),
+        field("attack_success_rate", DataTypes.DoubleType, false),
+        field("ci_low", DataTypes.DoubleType, false),
+        field("ci_high", DataTypes.DoubleType, false),
+    });
+
     private final SparkSession spark;
     private final String namespace;
 
@@ -87,6 +123,8 @@ public final class ResultTables {
         create(RUNS, RUNS_SCHEMA, "");
         create(PREDICTIONS, PREDICTIONS_SCHEMA, " PARTITIONED BY (run_id)");
         create(SUMMARY, SUMMARY_SCHEMA, "");
+        create(TRANSFER, TRANSFER_SCHEMA, " PARTITIONED BY (run_id)");
+        create(TRANSFER_SUMMARY, TRANSFER_SUMMARY_SCHEMA, "");
     }
 
     /** Appends rows to a result table as one atomic Iceberg commit. */
@@ -96,11 +134,6 @@ public final class ResultTables {
         } catch (NoSuchTableException e) {
             throw new IllegalStateException("result table " + name(table) + " disappeared during the run", e);
         }
-    }
-
-    /** Whether all three tables exist. */
-    public boolean exist() {
-        return ALL.stream().allMatch(t -> spark.catalog().tableExists(name(t)));
     }
 
     private void create(String table, StructType schema, String partitioning) {

@@ -6,6 +6,7 @@ import gibbon.GibbonVersion;
 import gibbon.config.ExperimentConfig;
 import gibbon.metrics.RobustAccuracy;
 import gibbon.model.ClassifierCache;
+import gibbon.model.ModelSpec;
 import gibbon.model.ModelMetadata;
 import java.io.PrintStream;
 import java.sql.Timestamp;
@@ -16,6 +17,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
@@ -71,6 +74,9 @@ public final class RobustnessJob {
         try {
             attack(spark, tables, source, n, runId);
             List<RobustAccuracy> summary = summarise(spark, tables, runId);
+            if (!config.transferSources().isEmpty()) {
+                transfer(spark, tables, source, n, runId, model);
+            }
             finish(spark, tables, runId, "succeeded");
             return new Outcome(runId, n, summary, (System.nanoTime() - start) / 1e9);
         } catch (RuntimeException e) {
@@ -92,9 +98,7 @@ public final class RobustnessJob {
     }
 
     private void attack(SparkSession spark, ResultTables tables, ExampleSource source, long n, String runId) {
-        int partitions = config.dataset().partitions() > 0 ? config.dataset().partitions()
-                : (int) Math.max(spark.sparkContext().defaultParallelism() * 2L, (n + 4095) / 4096);
-        partitions = (int) Math.max(1, Math.min(partitions, n));
+        int partitions = partitions(spark, n);
         LongAccumulator done = spark.sparkContext().longAccumulator("examples attacked");
         Dataset<Row> predictions = source.rows(spark, n, partitions)
                 .mapPartitions(new SweepPartition(config, runId, done), Encoders.row(ResultTables.PREDICTIONS_SCHEMA));
@@ -104,6 +108,54 @@ public final class RobustnessJob {
         try (ProgressReporter progress = new ProgressReporter(spark.sparkContext(), done, n, "attack", out)) {
             tables.append(ResultTables.PREDICTIONS, predictions);
         }
+    }
+
+    /**
+     * Crafts on every source model and judges on every target; writes the transfer rows and their
+     * summary, one commit each.
+     */
+    private void transfer(SparkSession spark, ResultTables tables, ExampleSource source, long n, String runId,
+            ModelMetadata main) {
+        Map<String, String> sha256 = new TreeMap<>();
+        for (Map.Entry<String, ModelSpec> e : config.transferModels().entrySet()) {
+            if (!config.transferSources().contains(e.getKey()) && !config.transferTargets().contains(e.getKey())) {
+                continue;
+            }
+            ModelMetadata m = ClassifierCache.get(e.getValue(), Device.cpu(), config.threads(), config.hadoop()).metadata();
+            if (!Arrays.equals(m.inputShape(), main.inputShape()) || m.numClasses() != main.numClasses()) {
+                throw GibbonException.model(e.getValue().uri() + ": transfer model '" + e.getKey() + "' takes "
+                        + Arrays.toString(m.inputShape()) + " to " + m.numClasses() + " classes, the main model "
+                        + Arrays.toString(main.inputShape()) + " to " + main.numClasses());
+            }
+            sha256.put(e.getKey(), m.sha256());
+        }
+        int partitions = partitions(spark, n);
+        Dataset<Row> rows = null;
+        for (String s : config.transferSources()) {
+            Dataset<Row> crafted = source.rows(spark, n, partitions).mapPartitions(
+                    new TransferPartition(config, runId, s, sha256), Encoders.row(ResultTables.TRANSFER_SCHEMA));
+            rows = rows == null ? crafted : rows.union(crafted);
+        }
+        out.printf("transfer: %s -> %s%n", config.transferSources(), config.transferTargets());
+        tables.append(ResultTables.TRANSFER, rows);
+        List<Row> counts = spark.sql("SELECT source_model, target_model, attack, norm, epsilon, count(*), count_if(correct),"
+                + " count_if(target_clean_correct), count_if(target_clean_correct AND NOT correct) FROM "
+                + tables.name(ResultTables.TRANSFER) + " WHERE run_id = '" + runId + "'"
+                + " GROUP BY source_model, target_model, attack, norm, epsilon").collectAsList();
+        List<Row> summary = new ArrayList<>();
+        for (Row r : counts) {
+            RobustAccuracy s = RobustAccuracy.of(r.getString(2), r.getString(3), r.getDouble(4), r.getLong(5), r.getLong(6),
+                    r.getLong(7), r.getLong(8), 0);
+            summary.add(RowFactory.create(runId, r.getString(0), r.getString(1), s.attack(), s.norm(), s.epsilon(), s.n(),
+                    s.correct(), s.robustAccuracy(), s.cleanAccuracy(), s.attackSuccessRate(), s.ciLow(), s.ciHigh()));
+        }
+        tables.append(ResultTables.TRANSFER_SUMMARY, spark.createDataFrame(summary, ResultTables.TRANSFER_SUMMARY_SCHEMA));
+    }
+
+    private int partitions(SparkSession spark, long n) {
+        int partitions = config.dataset().partitions() > 0 ? config.dataset().partitions()
+                : (int) Math.max(spark.sparkContext().defaultParallelism() * 2L, (n + 4095) / 4096);
+        return (int) Math.max(1, Math.min(partitions, n));
     }
 
     private List<RobustAccuracy> summarise(SparkSession spark, ResultTables tables, String runId) {

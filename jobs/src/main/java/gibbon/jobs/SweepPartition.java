@@ -63,7 +63,7 @@ final class SweepPartition implements MapPartitionsFunction<Row, Row> {
         };
     }
 
-    private static Optional<String> assignedGpu() {
+    static Optional<String> assignedGpu() {
         TaskContext task = TaskContext.get();
         if (task == null) {
             return Optional.empty();

@@ -172,6 +172,33 @@ class RobustnessRunTest {
 
     @Test
     @Order(6)
+    void transferOntoItselfEqualsTheWhiteBoxRun() {
+        CommandResult r = CommandResult.run(Stream.concat(Stream.of("run", "conf/transfer.conf", "--set", "dataset.limit=64",
+                "--set", "attacks.pgd.steps=3", "--set", "attacks.pgd_l2.enabled=false", "--set", "attacks.noise.enabled=false"),
+                Arrays.stream(settings())).toArray(String[]::new));
+        assertEquals(0, r.exitCode(), r.err());
+        String id = runId(r.out());
+        String whiteBox = "SELECT example_id, attack, epsilon, predicted FROM runtest.robustness.predictions WHERE run_id = '"
+                + id + "'";
+        String selfTransfer = "SELECT example_id, attack, epsilon, predicted FROM runtest.robustness.transfer WHERE run_id = '"
+                + id + "' AND source_model = 'model' AND target_model = 'model'";
+        assertEquals(64L * 14, spark().sql(whiteBox).count());
+        assertEquals(0, spark().sql(whiteBox + " EXCEPT ALL " + selfTransfer).count());
+        assertEquals(0, spark().sql(selfTransfer + " EXCEPT ALL " + whiteBox).count());
+        List<Row> matrix = spark().sql("SELECT source_model, target_model, robust_accuracy FROM"
+                + " runtest.robustness.transfer_summary WHERE run_id = '" + id + "' AND attack = 'pgd' AND epsilon = 0.1"
+                + " ORDER BY source_model, target_model").collectAsList();
+        assertEquals(4, matrix.size());
+        matrix.forEach(m -> System.out.printf("transfer pgd@0.1 %s -> %s: %.3f%n", m.getString(0), m.getString(1),
+                m.getDouble(2)));
+        Row shas = spark().sql("SELECT count(DISTINCT source_sha256), count(DISTINCT target_sha256) FROM"
+                + " runtest.robustness.transfer WHERE run_id = '" + id + "'").first();
+        assertEquals(2L, shas.getLong(0));
+        assertEquals(2L, shas.getLong(1));
+    }
+
+    @Test
+    @Order(7)
     void badInputExitsWithItsCodeAndTouchesNoTable() {
         List<Long> before = snapshots();
         CommandResult config = CommandResult.run(run("--set", "attacks.pgd.epsilons=[-0.1]"));

@@ -1,0 +1,73 @@
+package gibbon.jobs;
+
+import ai.djl.Device;
+import gibbon.attack.TransferSweep;
+import gibbon.config.ExperimentConfig;
+import gibbon.metrics.TransferRecord;
+import gibbon.model.Classifier;
+import gibbon.model.ClassifierCache;
+import gibbon.model.DeviceChoice;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+
+/**
+ * The transfer stage on one partition: crafts on one source model, judges on every target (all
+ * executor-resident), and yields {@code transfer} rows.
+ */
+final class TransferPartition implements MapPartitionsFunction<Row, Row> {
+    private final ExperimentConfig config;
+    private final String runId;
+    private final String source;
+    private final Map<String, String> sha256;
+
+    TransferPartition(ExperimentConfig config, String runId, String source, Map<String, String> sha256) {
+        this.config = config;
+        this.runId = runId;
+        this.source = source;
+        this.sha256 = Map.copyOf(sha256);
+    }
+
+    @Override
+    public Iterator<Row> call(Iterator<Row> rows) {
+        Device device = DeviceChoice.choose(config.modelDevice(), SweepPartition.assignedGpu());
+        Map<String, Classifier> targets = new LinkedHashMap<>();
+        for (String name : config.transferTargets()) {
+            targets.put(name, load(name, device));
+        }
+        TransferSweep sweep = new TransferSweep(source, load(source, device), targets, config.attacks(), config.seed(),
+                config.batchSize());
+        Iterator<TransferRecord> records = sweep.run(new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return rows.hasNext();
+            }
+
+            @Override
+            public gibbon.data.Example next() {
+                return ExampleSource.toExample(rows.next());
+            }
+        });
+        return new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return records.hasNext();
+            }
+
+            @Override
+            public Row next() {
+                TransferRecord r = records.next();
+                return RowFactory.create(runId, r.exampleId(), r.label(), r.attack(), r.norm(), r.epsilon(), r.source(),
+                        sha256.get(r.source()), r.target(), sha256.get(r.target()), r.predicted(), r.correct(),
+                        r.confidence(), r.targetCleanCorrect());
+            }
+        };
+    }
+
+    private Classifier load(String name, Device device) {
+        return ClassifierCache.get(config.transferModels().get(name), device, config.threads(), config.hadoop());
+    }
+}
