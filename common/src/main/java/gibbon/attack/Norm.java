@@ -44,13 +44,4 @@ public enum Norm {
         shape[0] = batch.getShape().get(0);
         return shape;
     }
-
-    public static Norm fromName(String name) {
-        for (Norm n : values()) {
-            if (n.tableName.equals(name)) {
-                return n;
-            }
-        }
-        throw new IllegalArgumentException("unknown norm " + name);
-    }
 }

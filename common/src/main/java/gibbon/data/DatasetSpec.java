@@ -27,9 +27,4 @@ public record DatasetSpec(String format, String images, String labels, String pa
     public DatasetSpec {
         classes = List.copyOf(classes);
     }
-
-    /** The location shown in logs and recorded in {@code runs.dataset_uri}. */
-    public String location() {
-        return format.equals(IDX) ? images : path;
-    }
 }

@@ -2,9 +2,6 @@ package gibbon.io;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.net.URI;
 import java.nio.file.Files;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
@@ -24,8 +21,7 @@ public final class Storage {
      * URI with a scheme is kept as it is.
      */
     public static String absolute(String location) {
-        URI uri = URI.create(location.replace(" ", "%20"));
-        if (uri.getScheme() != null && uri.getScheme().length() > 1) {
+        if (location.matches("[a-zA-Z][a-zA-Z0-9+.-]+:.*")) {
             return location;
         }
         return java.nio.file.Path.of(location).toAbsolutePath().normalize().toUri().toString();
@@ -38,25 +34,10 @@ public final class Storage {
         return conf;
     }
 
-    public static boolean exists(String location, Map<String, String> properties) {
-        Path path = new Path(absolute(location));
-        try {
-            return path.getFileSystem(hadoopConf(properties)).exists(path);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot reach " + location + ": " + e.getMessage(), e);
-        }
-    }
-
     public static InputStream open(String location, Map<String, String> properties) throws IOException {
         Path path = new Path(absolute(location));
         FileSystem fs = path.getFileSystem(hadoopConf(properties));
         return fs.open(path);
-    }
-
-    public static OutputStream create(String location, Map<String, String> properties) throws IOException {
-        Path path = new Path(absolute(location));
-        FileSystem fs = path.getFileSystem(hadoopConf(properties));
-        return fs.create(path, true);
     }
 
     /** Copies a file to a local path (DJL loads parameters from local files only). */

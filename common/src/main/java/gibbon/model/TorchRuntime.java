@@ -1,6 +1,5 @@
 package gibbon.model;
 
-import ai.djl.Device;
 import ai.djl.engine.Engine;
 
 /**
@@ -22,10 +21,5 @@ public final class TorchRuntime {
             System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
         }
         return Engine.getEngine(ENGINE);
-    }
-
-    /** Resolves a device name: {@code cpu}, {@code gpu} (the first GPU) or {@code gpu:N}. */
-    public static Device device(String name) {
-        return Device.fromName(name);
     }
 }
