@@ -1,5 +1,6 @@
 package gibbon.cli;
 
+import gibbon.GibbonException;
 import gibbon.config.ConfigLoader;
 import gibbon.config.ExperimentConfig;
 import gibbon.jobs.RobustnessJob;
@@ -24,11 +25,18 @@ final class RunCommand implements Callable<Integer> {
             description = "Override a config key, e.g. --set dataset.limit=500 --set attacks.pgd.steps=40.")
     List<String> overrides = new ArrayList<>();
 
+    @Option(names = "--run-id", paramLabel = "ID",
+            description = "Run under this id; rerunning a crashed run's id replaces its rows (default: a new id).")
+    String runId;
+
     @Override
     public Integer call() {
+        if (runId != null && !runId.matches("[A-Za-z0-9_.-]{1,64}")) {
+            throw GibbonException.config("--run-id '" + runId + "': use 1-64 letters, digits, '_', '.' or '-'");
+        }
         ExperimentConfig experiment = ConfigLoader.load(config, overrides);
         PrintStream out = System.out;
-        RobustnessJob.Outcome outcome = new RobustnessJob(experiment, out).run();
+        RobustnessJob.Outcome outcome = new RobustnessJob(experiment, out, runId).run();
         out.println();
         out.printf("summary of run %s (%d examples, %.1f s)%n", outcome.runId(), outcome.examples(), outcome.seconds());
         printSummary(out, outcome.summary());

@@ -122,18 +122,30 @@ public final class ResultTables {
         spark.sql("CREATE NAMESPACE IF NOT EXISTS " + namespace);
         create(RUNS, RUNS_SCHEMA, "");
         create(PREDICTIONS, PREDICTIONS_SCHEMA, " PARTITIONED BY (run_id)");
-        create(SUMMARY, SUMMARY_SCHEMA, "");
+        create(SUMMARY, SUMMARY_SCHEMA, " PARTITIONED BY (run_id)");
         create(TRANSFER, TRANSFER_SCHEMA, " PARTITIONED BY (run_id)");
-        create(TRANSFER_SUMMARY, TRANSFER_SUMMARY_SCHEMA, "");
+        create(TRANSFER_SUMMARY, TRANSFER_SUMMARY_SCHEMA, " PARTITIONED BY (run_id)");
     }
 
-    /** Appends rows to a result table as one atomic Iceberg commit. */
-    public void append(String table, Dataset<Row> rows) {
+    /**
+     * Writes one run's rows to a table partitioned by run_id as one atomic Iceberg commit that
+     * replaces whatever rows that run id had (a rerun of a crashed run leaves exactly one copy).
+     */
+    public void replaceRun(String table, Dataset<Row> rows) {
         try {
-            rows.writeTo(name(table)).append();
+            rows.writeTo(name(table)).overwritePartitions();
         } catch (NoSuchTableException e) {
             throw new IllegalStateException("result table " + name(table) + " disappeared during the run", e);
         }
+    }
+
+    /** Inserts or replaces a run's row of {@code runs} in one commit. */
+    public void recordRun(Row run) {
+        String view = "gibbon_run_" + Integer.toHexString(run.getString(0).hashCode() & 0x7fffffff);
+        spark.createDataFrame(List.of(run), RUNS_SCHEMA).createOrReplaceTempView(view);
+        spark.sql("MERGE INTO " + name(RUNS) + " t USING " + view + " s ON t.run_id = s.run_id"
+                + " WHEN MATCHED THEN UPDATE SET * WHEN NOT MATCHED THEN INSERT *");
+        spark.catalog().dropTempView(view);
     }
 
     private void create(String table, StructType schema, String partitioning) {

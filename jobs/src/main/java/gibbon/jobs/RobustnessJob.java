@@ -39,10 +39,16 @@ public final class RobustnessJob {
 
     private final ExperimentConfig config;
     private final PrintStream out;
+    private final String runId;
 
-    public RobustnessJob(ExperimentConfig config, PrintStream out) {
+    /**
+     * @param runId the run's id; null for a new one. Rerunning an id (after a crash) replaces
+     *     every row that id has, so each row ends up exactly once.
+     */
+    public RobustnessJob(ExperimentConfig config, PrintStream out, String runId) {
         this.config = config;
         this.out = out;
+        this.runId = runId == null ? newRunId() : runId;
     }
 
     public Outcome run() {
@@ -61,16 +67,13 @@ public final class RobustnessJob {
 
         ResultTables tables = new ResultTables(spark, config);
         tables.createIfMissing();
-        String runId = newRunId();
         Timestamp startedAt = Timestamp.from(Instant.now());
         out.println("run: " + runId);
         out.flush();
         String master = spark.sparkContext().master();
-        int executors = master.startsWith("local") ? 1
-                : Math.max(1, spark.sparkContext().statusTracker().getExecutorInfos().length - 1);
         Row running = RowFactory.create(runId, startedAt, null, "running", GibbonVersion.get(), config.resolvedJson(),
-                config.model().uri(), model.sha256(), source.uri(), n, master, executors);
-        tables.append(ResultTables.RUNS, spark.createDataFrame(List.of(running), ResultTables.RUNS_SCHEMA));
+                config.model().uri(), model.sha256(), source.uri(), n, master, executors(spark));
+        tables.recordRun(running);
         try {
             attack(spark, tables, source, n, runId);
             List<RobustAccuracy> summary = summarise(spark, tables, runId);
@@ -106,7 +109,7 @@ public final class RobustnessJob {
         out.printf("attack: %d examples x %d (attack, epsilon) pairs in %d partitions, batch %d%n", n, perExample,
                 partitions, config.batchSize());
         try (ProgressReporter progress = new ProgressReporter(spark.sparkContext(), done, n, "attack", out)) {
-            tables.append(ResultTables.PREDICTIONS, predictions);
+            tables.replaceRun(ResultTables.PREDICTIONS, predictions);
         }
     }
 
@@ -137,7 +140,7 @@ public final class RobustnessJob {
             rows = rows == null ? crafted : rows.union(crafted);
         }
         out.printf("transfer: %s -> %s%n", config.transferSources(), config.transferTargets());
-        tables.append(ResultTables.TRANSFER, rows);
+        tables.replaceRun(ResultTables.TRANSFER, rows);
         List<Row> counts = spark.sql("SELECT source_model, target_model, attack, norm, epsilon, count(*), count_if(correct),"
                 + " count_if(target_clean_correct), count_if(target_clean_correct AND NOT correct) FROM "
                 + tables.name(ResultTables.TRANSFER) + " WHERE run_id = '" + runId + "'"
@@ -149,7 +152,7 @@ public final class RobustnessJob {
             summary.add(RowFactory.create(runId, r.getString(0), r.getString(1), s.attack(), s.norm(), s.epsilon(), s.n(),
                     s.correct(), s.robustAccuracy(), s.cleanAccuracy(), s.attackSuccessRate(), s.ciLow(), s.ciHigh()));
         }
-        tables.append(ResultTables.TRANSFER_SUMMARY, spark.createDataFrame(summary, ResultTables.TRANSFER_SUMMARY_SCHEMA));
+        tables.replaceRun(ResultTables.TRANSFER_SUMMARY, spark.createDataFrame(summary, ResultTables.TRANSFER_SUMMARY_SCHEMA));
     }
 
     private int partitions(SparkSession spark, long n) {
@@ -171,13 +174,19 @@ public final class RobustnessJob {
         List<Row> rows = summary.stream().map(s -> RowFactory.create(runId, s.attack(), s.norm(), s.epsilon(), s.n(),
                 s.correct(), s.robustAccuracy(), s.cleanAccuracy(), s.accuracyDrop(), s.attackSuccessRate(), s.ciLow(),
                 s.ciHigh(), s.meanConfidence())).toList();
-        tables.append(ResultTables.SUMMARY, spark.createDataFrame(rows, ResultTables.SUMMARY_SCHEMA));
+        tables.replaceRun(ResultTables.SUMMARY, spark.createDataFrame(rows, ResultTables.SUMMARY_SCHEMA));
         return summary;
     }
 
     private static void finish(SparkSession spark, ResultTables tables, String runId, String status) {
         spark.sql("UPDATE " + tables.name(ResultTables.RUNS) + " SET status = '" + status
-                + "', finished_at = current_timestamp() WHERE run_id = '" + runId + "'");
+                + "', finished_at = current_timestamp(), executors = " + executors(spark) + " WHERE run_id = '" + runId + "'");
+    }
+
+    /** Executors registered now (the driver is not one, except in local mode where it is the only one). */
+    private static int executors(SparkSession spark) {
+        return spark.sparkContext().master().startsWith("local") ? 1
+                : Math.max(1, spark.sparkContext().statusTracker().getExecutorInfos().length - 1);
     }
 
     private static String newRunId() {

@@ -1,0 +1,194 @@
+package gibbon.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.hdfs.MiniDFSCluster;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Gibbon on a real cluster: a Spark standalone Master and two Workers in their own JVMs on
+ * 127.0.0.1, a real HDFS (NameNode + DataNode) holding the dataset, the model and the Iceberg
+ * warehouse, and drivers launched by spark-submit with the shaded jar. Then the faults: an executor
+ * killed mid-attack, a driver killed mid-run and rerun, two runs committing at once.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ClusterIT {
+    private static final Path WORK = Path.of("jobs/target/cluster-it");
+    private static final Path JAR = Path.of("jobs/target/gibbon.jar");
+    private static final int EXAMPLES = 400;
+    /** fgsm and pgd, 7 epsilons each. */
+    private static final int PAIRS = 14;
+
+    private static MiniDFSCluster hdfs;
+    private static StandaloneCluster cluster;
+    private static String root;
+    private static SparkSession reader;
+    private static String cleanChecksum;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Files.createDirectories(WORK);
+        Configuration conf = new Configuration();
+        conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, WORK.resolve("dfs").toAbsolutePath().toString());
+        hdfs = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
+        hdfs.waitActive();
+        root = "hdfs://127.0.0.1:" + hdfs.getNameNodePort();
+        FileSystem fs = hdfs.getFileSystem();
+        fs.copyFromLocalFile(new org.apache.hadoop.fs.Path("bundled/fashion-mnist"), new org.apache.hadoop.fs.Path("/data"));
+        fs.copyFromLocalFile(new org.apache.hadoop.fs.Path("bundled/models/fashion-cnn"),
+                new org.apache.hadoop.fs.Path("/models/fashion-cnn"));
+        cluster = new StandaloneCluster(Path.of("jobs/target/spark-home"), WORK, 2);
+        reader = SparkSession.builder().master("local[1]").appName("cluster-it-reader")
+                .config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1")
+                .config("spark.driver.bindAddress", "127.0.0.1")
+                .config("spark.sql.catalog.gibbon", "org.apache.iceberg.spark.SparkCatalog")
+                .config("spark.sql.catalog.gibbon.type", "hadoop")
+                .config("spark.sql.catalog.gibbon.warehouse", root + "/warehouse").getOrCreate();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (reader != null) {
+            reader.stop();
+        }
+        if (cluster != null) {
+            cluster.close();
+        }
+        if (hdfs != null) {
+            hdfs.shutdown();
+        }
+    }
+
+    private static List<String> args(String runId) {
+        return List.of("run", "conf/default.conf", "--run-id", runId,
+                "--set", "dataset.images=" + root + "/data/t10k-images-idx3-ubyte.gz",
+                "--set", "dataset.labels=" + root + "/data/t10k-labels-idx1-ubyte.gz",
+                "--set", "model.uri=" + root + "/models/fashion-cnn",
+                "--set", "output.warehouse=" + root + "/warehouse",
+                "--set", "dataset.limit=" + EXAMPLES, "--set", "dataset.partitions=8", "--set", "sweep.batch-size=50",
+                "--set", "attacks.pgd.steps=10", "--set", "attacks.pgd_l2.enabled=false",
+                "--set", "attacks.noise.enabled=false");
+    }
+
+    private static Process submit(String runId, String... sparkConf) throws IOException {
+        return cluster.submit(JAR, WORK.resolve(runId + ".log"), List.of(sparkConf), args(runId));
+    }
+
+    private static void awaitSuccess(Process driver, String runId) throws Exception {
+        assertTrue(driver.waitFor(6, TimeUnit.MINUTES), runId + " did not finish");
+        String log = Files.readString(WORK.resolve(runId + ".log"));
+        assertEquals(0, driver.exitValue(), runId + " failed:\n" + log);
+        System.out.println("--- driver " + runId + "\n" + log.lines().filter(l -> !l.startsWith("attack: ") || l.contains("pairs"))
+                .reduce("", (a, b) -> a + b + "\n"));
+    }
+
+    /** Row count and MD5 of the run's sorted predictions (run id excluded). */
+    private static Row checksum(String runId) {
+        return reader.sql("SELECT count(*) AS n, md5(concat_ws(',', sort_array(collect_list(concat_ws('|', example_id,"
+                + " attack, epsilon, predicted, confidence, linf, l2, min_epsilon))))) AS md5 FROM"
+                + " gibbon.robustness.predictions WHERE run_id = '" + runId + "'").first();
+    }
+
+    private static long count(String table, String runId) {
+        reader.sql("REFRESH TABLE gibbon.robustness." + table);
+        return reader.sql("SELECT * FROM gibbon.robustness." + table + " WHERE run_id = '" + runId + "'").count();
+    }
+
+    @Test
+    @Order(1)
+    void faultFreeRunOnTheCluster() throws Exception {
+        long start = System.nanoTime();
+        awaitSuccess(submit("clean"), "clean");
+        Row c = checksum("clean");
+        Row run = reader.sql("SELECT executors, spark_master, dataset_uri, status FROM gibbon.robustness.runs"
+                + " WHERE run_id = 'clean'").first();
+        System.out.printf("fault-free: %d rows, md5 %s, executors %d, master %s, %.0f s%n", c.getLong(0), c.getString(1),
+                run.getInt(0), run.getString(1), (System.nanoTime() - start) / 1e9);
+        assertEquals((long) EXAMPLES * PAIRS, c.getLong(0));
+        assertEquals("succeeded", run.getString(3));
+        assertTrue(run.getString(1).startsWith("spark://127.0.0.1:"));
+        assertTrue(run.getString(2).startsWith("hdfs://"));
+        assertEquals(2, run.getInt(0), "executors registered at the start of the run");
+        cleanChecksum = c.getString(1);
+    }
+
+    @Test
+    @Order(2)
+    void executorLossLosesNothing() throws Exception {
+        Process driver = submit("executor-loss");
+        StandaloneCluster.awaitLine(WORK.resolve("executor-loss.log"), "pairs in", 180);
+        List<ProcessHandle> executors = new ArrayList<>();
+        for (int i = 0; i < 100 && executors.isEmpty(); i++) {
+            Thread.sleep(100);
+            executors = cluster.executors();
+        }
+        assertFalse(executors.isEmpty(), "no executor JVM found");
+        Thread.sleep(4000);
+        ProcessHandle victim = executors.get(0);
+        System.out.println("killing executor pid " + victim.pid() + " mid-attack");
+        victim.destroyForcibly();
+        awaitSuccess(driver, "executor-loss");
+        Row c = checksum("executor-loss");
+        System.out.printf("executor loss: %d rows, md5 %s (fault-free %s)%n", c.getLong(0), c.getString(1), cleanChecksum);
+        assertEquals((long) EXAMPLES * PAIRS, c.getLong(0));
+        assertEquals(cleanChecksum, c.getString(1));
+    }
+
+    @Test
+    @Order(3)
+    void driverLossLeavesNoRowsAndARerunCompletes() throws Exception {
+        Process driver = submit("driver-loss");
+        StandaloneCluster.awaitLine(WORK.resolve("driver-loss.log"), "pairs in", 180);
+        Thread.sleep(3000);
+        driver.descendants().forEach(ProcessHandle::destroyForcibly);
+        driver.destroyForcibly();
+        driver.waitFor(30, TimeUnit.SECONDS);
+        long predictions = count("predictions", "driver-loss");
+        long summary = count("summary", "driver-loss");
+        String status = reader.sql("SELECT status FROM gibbon.robustness.runs WHERE run_id = 'driver-loss'").first()
+                .getString(0);
+        System.out.printf("driver killed: %d predictions rows, %d summary rows, runs.status %s%n", predictions, summary,
+                status);
+        assertEquals(0, predictions);
+        assertEquals(0, summary);
+        assertEquals("running", status);
+        awaitSuccess(submit("driver-loss"), "driver-loss");
+        Row c = checksum("driver-loss");
+        System.out.printf("rerun of driver-loss: %d rows, md5 %s%n", c.getLong(0), c.getString(1));
+        assertEquals((long) EXAMPLES * PAIRS, c.getLong(0));
+        assertEquals(cleanChecksum, c.getString(1));
+        assertEquals(1, reader.sql("SELECT * FROM gibbon.robustness.runs WHERE run_id = 'driver-loss'").count());
+    }
+
+    @Test
+    @Order(4)
+    void concurrentRunsBothCommit() throws Exception {
+        Process a = submit("concurrent-a", "spark.cores.max=1");
+        Process b = submit("concurrent-b", "spark.cores.max=1");
+        awaitSuccess(a, "concurrent-a");
+        awaitSuccess(b, "concurrent-b");
+        for (String id : List.of("concurrent-a", "concurrent-b")) {
+            Row c = checksum(id);
+            System.out.printf("%s: %d rows, md5 %s%n", id, c.getLong(0), c.getString(1));
+            assertEquals((long) EXAMPLES * PAIRS, c.getLong(0));
+            assertEquals(cleanChecksum, c.getString(1));
+        }
+    }
+}
