@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import gibbon.data.Batches;
 import gibbon.data.Example;
 import gibbon.metrics.PredictionRecord;
 import gibbon.model.Classifier;
@@ -13,7 +14,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
-import java.util.NoSuchElementException;
 import java.util.function.IntConsumer;
 
 /**
@@ -58,30 +58,11 @@ public final class AttackSweep {
      * @param onBatchDone called with the number of examples after each batch (progress)
      */
     public Iterator<PredictionRecord> run(Iterator<Example> examples, IntConsumer onBatchDone) {
-        return new Iterator<>() {
-            private Iterator<PredictionRecord> current = java.util.Collections.emptyIterator();
-
-            @Override
-            public boolean hasNext() {
-                while (!current.hasNext() && examples.hasNext()) {
-                    List<Example> batch = new ArrayList<>(batchSize);
-                    while (batch.size() < batchSize && examples.hasNext()) {
-                        batch.add(examples.next());
-                    }
-                    current = attackBatch(batch).iterator();
-                    onBatchDone.accept(batch.size());
-                }
-                return current.hasNext();
-            }
-
-            @Override
-            public PredictionRecord next() {
-                if (!hasNext()) {
-                    throw new NoSuchElementException();
-                }
-                return current.next();
-            }
-        };
+        return Batches.flatMap(examples, batchSize, batch -> {
+            List<PredictionRecord> records = attackBatch(batch);
+            onBatchDone.accept(batch.size());
+            return records;
+        });
     }
 
     /** Attacks one batch; every NDArray it makes dies with the batch's manager. */

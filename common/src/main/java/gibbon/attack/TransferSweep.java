@@ -3,6 +3,7 @@ package gibbon.attack;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import gibbon.data.Batches;
 import gibbon.data.Example;
 import gibbon.metrics.TransferRecord;
 import gibbon.model.Classifier;
@@ -12,7 +13,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.NoSuchElementException;
 
 /**
  * Transfer attacks: adversarial examples crafted on a source model (white-box, as in a sweep:
@@ -42,29 +42,7 @@ public final class TransferSweep {
 
     /** Lazily crafts and judges the examples batch by batch. */
     public Iterator<TransferRecord> run(Iterator<Example> examples) {
-        return new Iterator<>() {
-            private Iterator<TransferRecord> current = java.util.Collections.emptyIterator();
-
-            @Override
-            public boolean hasNext() {
-                while (!current.hasNext() && examples.hasNext()) {
-                    List<Example> batch = new ArrayList<>(batchSize);
-                    while (batch.size() < batchSize && examples.hasNext()) {
-                        batch.add(examples.next());
-                    }
-                    current = transferBatch(batch).iterator();
-                }
-                return current.hasNext();
-            }
-
-            @Override
-            public TransferRecord next() {
-                if (!hasNext()) {
-                    throw new NoSuchElementException();
-                }
-                return current.next();
-            }
-        };
+        return Batches.flatMap(examples, batchSize, this::transferBatch);
     }
 
     private List<TransferRecord> transferBatch(List<Example> batch) {

@@ -47,23 +47,7 @@ public final class ConfigLoader {
 
     /** Validates an already parsed config with overrides applied on top. */
     public static ExperimentConfig fromConfig(Config base, List<String> overrides) {
-        Config merged = base;
-        for (String override : overrides) {
-            merged = parseOverride(override).withFallback(merged);
-        }
-        Config config;
-        try {
-            config = merged.resolve();
-        } catch (ConfigException e) {
-            throw GibbonException.config(oneLine(e.getMessage()));
-        }
-        checkUnknownKeys(config, Settings.ALL);
-        Config withDefaults = config.withFallback(defaults(Settings.ALL));
-        for (ConfigKey key : Settings.ALL) {
-            if (key.required() && !withDefaults.hasPath(key.path())) {
-                throw GibbonException.config("config key '" + key.path() + "' is required: " + key.doc());
-            }
-        }
+        Config withDefaults = declared(base, overrides, Settings.ALL);
         List<AttackPlan> plans = attackPlans(withDefaults);
         Config resolved = withDefaults.withValue("attacks", renderPlans(plans));
         int batchSize = positive(withDefaults, Settings.BATCH_SIZE);
@@ -101,23 +85,7 @@ public final class ConfigLoader {
 
     /** Loads a training config ({@code gibbon train}) with overrides applied on top. */
     public static TrainingConfig loadTraining(Path file, List<String> overrides) {
-        Config merged = parseFile(file);
-        for (String override : overrides) {
-            merged = parseOverride(override).withFallback(merged);
-        }
-        Config config;
-        try {
-            config = merged.resolve();
-        } catch (ConfigException e) {
-            throw GibbonException.config(oneLine(e.getMessage()));
-        }
-        checkUnknownKeys(config, TrainingSettings.ALL);
-        Config c = config.withFallback(defaults(TrainingSettings.ALL));
-        for (ConfigKey key : TrainingSettings.ALL) {
-            if (key.required() && !c.hasPath(key.path())) {
-                throw GibbonException.config("config key '" + key.path() + "' is required: " + key.doc());
-            }
-        }
+        Config c = declared(parseFile(file), overrides, TrainingSettings.ALL);
         List<String> classNames;
         try {
             classNames = c.getStringList(TrainingSettings.CLASS_NAMES.path());
@@ -137,6 +105,31 @@ public final class ConfigLoader {
                 positive(c, TrainingSettings.EPOCHS), positive(c, TrainingSettings.BATCH_SIZE), lr,
                 number(c, TrainingSettings.SEED).longValue(), positive(c, TrainingSettings.THREADS),
                 nonEmpty(c, TrainingSettings.OUTPUT), nonEmpty(c, TrainingSettings.NAME));
+    }
+
+    /**
+     * Applies the overrides, resolves substitutions, rejects undeclared keys, fills defaults and
+     * checks that every required key is there.
+     */
+    private static Config declared(Config base, List<String> overrides, List<ConfigKey> keys) {
+        Config merged = base;
+        for (String override : overrides) {
+            merged = parseOverride(override).withFallback(merged);
+        }
+        Config config;
+        try {
+            config = merged.resolve();
+        } catch (ConfigException e) {
+            throw GibbonException.config(oneLine(e.getMessage()));
+        }
+        checkUnknownKeys(config, keys);
+        Config withDefaults = config.withFallback(defaults(keys));
+        for (ConfigKey key : keys) {
+            if (key.required() && !withDefaults.hasPath(key.path())) {
+                throw GibbonException.config("config key '" + key.path() + "' is required: " + key.doc());
+            }
+        }
+        return withDefaults;
     }
 
     private static Config parseFile(Path file) {
@@ -301,8 +294,16 @@ public final class ConfigLoader {
             throw GibbonException.config("--set '" + override + "': expected key=value");
         }
         String key = override.substring(0, eq).trim();
+        String value = override.substring(eq + 1).trim();
+        // Objects, lists, quoted strings, numbers and booleans are HOCON; anything else is taken as
+        // a plain string, so URIs (whose "//" would start a HOCON comment) and local[2] need no quotes.
+        boolean hocon = value.startsWith("{") || value.startsWith("[") || value.startsWith("\"")
+                || value.matches("-?[0-9]+(\\.[0-9]+)?([eE][-+]?[0-9]+)?|true|false|null");
+        if (!hocon) {
+            value = ConfigValueFactory.fromAnyRef(value).render(ConfigRenderOptions.concise());
+        }
         try {
-            return ConfigFactory.parseString(key + " = " + override.substring(eq + 1));
+            return ConfigFactory.parseString(key + " = " + value);
         } catch (ConfigException e) {
             throw GibbonException.config("--set '" + override + "': " + oneLine(e.getMessage()));
         }

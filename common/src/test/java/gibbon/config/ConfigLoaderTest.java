@@ -125,6 +125,17 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void setTakesUrisAndMastersWithoutQuotes() {
+        ExperimentConfig c = ConfigLoader.load(DEFAULT, List.of("dataset.images=hdfs://nn:8020/data/x.gz",
+                "spark.master=local[2]", "output.warehouse=s3a://bucket/wh#1", "dataset.limit=7"));
+        assertEquals("hdfs://nn:8020/data/x.gz", c.dataset().images());
+        assertEquals("local[2]", c.sparkMaster());
+        assertEquals("s3a://bucket/wh#1", c.warehouse());
+        assertEquals(7, c.dataset().limit());
+        assertTrue(c.resolvedJson().contains("\"limit\":7"), c.resolvedJson());
+    }
+
+    @Test
     void badSetSyntax() {
         assertTrue(fails("novalue").contains("expected key=value"));
     }

@@ -56,6 +56,21 @@ public interface ExampleSource {
     /** The first {@code n} examples by id in {@code partitions} partitions. */
     Dataset<Row> rows(SparkSession spark, long n, int partitions);
 
+    /** The examples of a partition of {@link #SCHEMA} rows. */
+    static java.util.Iterator<Example> examples(java.util.Iterator<Row> rows) {
+        return new java.util.Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return rows.hasNext();
+            }
+
+            @Override
+            public Example next() {
+                return toExample(rows.next());
+            }
+        };
+    }
+
     static Example toExample(Row row) {
         if (!row.isNullAt(2)) {
             return new Example(row.getLong(0), row.getInt(1), (byte[]) row.get(2));

@@ -120,11 +120,11 @@ public final class ResultTables {
     /** Creates the namespace and the tables that do not exist yet. */
     public void createIfMissing() {
         spark.sql("CREATE NAMESPACE IF NOT EXISTS " + namespace);
-        create(RUNS, RUNS_SCHEMA, "");
-        create(PREDICTIONS, PREDICTIONS_SCHEMA, " PARTITIONED BY (run_id)");
-        create(SUMMARY, SUMMARY_SCHEMA, " PARTITIONED BY (run_id)");
-        create(TRANSFER, TRANSFER_SCHEMA, " PARTITIONED BY (run_id)");
-        create(TRANSFER_SUMMARY, TRANSFER_SUMMARY_SCHEMA, " PARTITIONED BY (run_id)");
+        create(RUNS, RUNS_SCHEMA);
+        create(PREDICTIONS, PREDICTIONS_SCHEMA);
+        create(SUMMARY, SUMMARY_SCHEMA);
+        create(TRANSFER, TRANSFER_SCHEMA);
+        create(TRANSFER_SUMMARY, TRANSFER_SUMMARY_SCHEMA);
     }
 
     /**
@@ -148,9 +148,25 @@ public final class ResultTables {
         spark.catalog().dropTempView(view);
     }
 
-    private void create(String table, StructType schema, String partitioning) {
-        spark.sql("CREATE TABLE IF NOT EXISTS " + name(table) + " (" + schema.toDDL() + ") USING iceberg"
-                + partitioning + " TBLPROPERTIES ('format-version' = '2')");
+    /**
+     * Every table is partitioned by run_id, so a run's commits touch only its own files; with
+     * snapshot isolation, concurrent runs then never conflict and Iceberg's commit retries suffice.
+     */
+    private void create(String table, StructType schema) {
+        if (spark.catalog().tableExists(name(table))) {
+            return;
+        }
+        try {
+            spark.sql("CREATE TABLE IF NOT EXISTS " + name(table) + " (" + schema.toDDL() + ") USING iceberg"
+                    + " PARTITIONED BY (run_id) TBLPROPERTIES ('format-version' = '2',"
+                    + " 'write.update.isolation-level' = 'snapshot', 'write.merge.isolation-level' = 'snapshot',"
+                    + " 'write.delete.isolation-level' = 'snapshot', 'commit.retry.num-retries' = '20')");
+        } catch (Exception e) {
+            // A concurrent run may create it first; that is fine.
+            if (!spark.catalog().tableExists(name(table))) {
+                throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
+            }
+        }
     }
 
     private static StructField field(String name, org.apache.spark.sql.types.DataType type, boolean nullable) {

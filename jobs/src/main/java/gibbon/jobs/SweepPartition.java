@@ -36,17 +36,7 @@ final class SweepPartition implements MapPartitionsFunction<Row, Row> {
         Device device = DeviceChoice.choose(config.modelDevice(), assignedGpu());
         Classifier model = ClassifierCache.get(config.model(), device, config.threads(), config.hadoop());
         AttackSweep sweep = new AttackSweep(model, config.attacks(), config.seed(), config.batchSize());
-        Iterator<PredictionRecord> records = sweep.run(new Iterator<>() {
-            @Override
-            public boolean hasNext() {
-                return rows.hasNext();
-            }
-
-            @Override
-            public gibbon.data.Example next() {
-                return ExampleSource.toExample(rows.next());
-            }
-        }, examplesDone::add);
+        Iterator<PredictionRecord> records = sweep.run(ExampleSource.examples(rows), examplesDone::add);
         return new Iterator<>() {
             @Override
             public boolean hasNext() {

@@ -40,17 +40,7 @@ final class TransferPartition implements MapPartitionsFunction<Row, Row> {
         }
         TransferSweep sweep = new TransferSweep(source, load(source, device), targets, config.attacks(), config.seed(),
                 config.batchSize());
-        Iterator<TransferRecord> records = sweep.run(new Iterator<>() {
-            @Override
-            public boolean hasNext() {
-                return rows.hasNext();
-            }
-
-            @Override
-            public gibbon.data.Example next() {
-                return ExampleSource.toExample(rows.next());
-            }
-        });
+        Iterator<TransferRecord> records = sweep.run(ExampleSource.examples(rows));
         return new Iterator<>() {
             @Override
             public boolean hasNext() {
