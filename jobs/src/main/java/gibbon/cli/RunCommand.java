@@ -29,14 +29,22 @@ final class RunCommand implements Callable<Integer> {
             description = "Run under this id; rerunning a crashed run's id replaces its rows (default: a new id).")
     String runId;
 
+    @Option(names = "--resume", paramLabel = "ID",
+            description = "Resume an interrupted run (same config and --set options): attacks it finished are kept.")
+    String resume;
+
     @Override
     public Integer call() {
-        if (runId != null && !runId.matches("[A-Za-z0-9_.-]{1,64}")) {
-            throw GibbonException.config("--run-id '" + runId + "': use 1-64 letters, digits, '_', '.' or '-'");
+        if (resume != null && runId != null && !resume.equals(runId)) {
+            throw GibbonException.config("--resume " + resume + " and --run-id " + runId + " name different runs");
+        }
+        String id = resume != null ? resume : runId;
+        if (id != null && !id.matches("[A-Za-z0-9_.-]{1,64}")) {
+            throw GibbonException.config("run id '" + id + "': use 1-64 letters, digits, '_', '.' or '-'");
         }
         ExperimentConfig experiment = ConfigLoader.load(config, overrides);
         PrintStream out = System.out;
-        RobustnessJob.Outcome outcome = new RobustnessJob(experiment, out, runId).run();
+        RobustnessJob.Outcome outcome = new RobustnessJob(experiment, out, id, resume != null).run();
         out.println();
         out.printf("summary of run %s (%d examples, %.1f s)%n", outcome.runId(), outcome.examples(), outcome.seconds());
         printSummary(out, outcome.summary());

@@ -21,6 +21,8 @@ public final class ResultTables {
     public static final String SUMMARY = "summary";
     public static final String TRANSFER = "transfer";
     public static final String TRANSFER_SUMMARY = "transfer_summary";
+    /** Finished (attack) units of runs not yet published to predictions; what --resume keeps. */
+    public static final String PENDING_PREDICTIONS = "pending_predictions";
     public static final List<String> ALL = List.of(RUNS, PREDICTIONS, SUMMARY, TRANSFER, TRANSFER_SUMMARY);
 
     public static final StructType RUNS_SCHEMA = new StructType(new StructField[] {
@@ -125,6 +127,7 @@ public final class ResultTables {
         create(SUMMARY, SUMMARY_SCHEMA);
         create(TRANSFER, TRANSFER_SCHEMA);
         create(TRANSFER_SUMMARY, TRANSFER_SUMMARY_SCHEMA);
+        create(PENDING_PREDICTIONS, PREDICTIONS_SCHEMA, "run_id, attack");
     }
 
     /**
@@ -137,6 +140,23 @@ public final class ResultTables {
         } catch (NoSuchTableException e) {
             throw new IllegalStateException("result table " + name(table) + " disappeared during the run", e);
         }
+    }
+
+    /** Rows a run has in a table. */
+    public long rows(String table, String runId, String attack) {
+        return spark.sql("SELECT count(*) FROM " + name(table) + " WHERE run_id = '" + runId + "'"
+                + (attack == null ? "" : " AND attack = '" + attack + "'")).first().getLong(0);
+    }
+
+    /** Deletes a run's rows from a table (one commit). */
+    public void deleteRun(String table, String runId) {
+        spark.sql("DELETE FROM " + name(table) + " WHERE run_id = '" + runId + "'");
+    }
+
+    /** A run's stored config ({@code runs.config}), or null if the run is unknown. */
+    public String storedConfig(String runId) {
+        List<Row> rows = spark.sql("SELECT config FROM " + name(RUNS) + " WHERE run_id = '" + runId + "'").collectAsList();
+        return rows.isEmpty() ? null : rows.get(0).getString(0);
     }
 
     /** Inserts or replaces a run's row of {@code runs} in one commit. */
@@ -153,12 +173,16 @@ public final class ResultTables {
      * snapshot isolation, concurrent runs then never conflict and Iceberg's commit retries suffice.
      */
     private void create(String table, StructType schema) {
+        create(table, schema, "run_id");
+    }
+
+    private void create(String table, StructType schema, String partitioning) {
         if (spark.catalog().tableExists(name(table))) {
             return;
         }
         try {
             spark.sql("CREATE TABLE IF NOT EXISTS " + name(table) + " (" + schema.toDDL() + ") USING iceberg"
-                    + " PARTITIONED BY (run_id) TBLPROPERTIES ('format-version' = '2',"
+                    + " PARTITIONED BY (" + partitioning + ") TBLPROPERTIES ('format-version' = '2',"
                     + " 'write.update.isolation-level' = 'snapshot', 'write.merge.isolation-level' = 'snapshot',"
                     + " 'write.delete.isolation-level' = 'snapshot', 'commit.retry.num-retries' = '20')");
         } catch (Exception e) {

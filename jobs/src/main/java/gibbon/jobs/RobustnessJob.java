@@ -3,11 +3,12 @@ package gibbon.jobs;
 import ai.djl.Device;
 import gibbon.GibbonException;
 import gibbon.GibbonVersion;
+import gibbon.attack.AttackPlan;
 import gibbon.config.ExperimentConfig;
 import gibbon.metrics.RobustAccuracy;
 import gibbon.model.ClassifierCache;
-import gibbon.model.ModelSpec;
 import gibbon.model.ModelMetadata;
+import gibbon.model.ModelSpec;
 import java.io.PrintStream;
 import java.sql.Timestamp;
 import java.time.Instant;
@@ -40,15 +41,18 @@ public final class RobustnessJob {
     private final ExperimentConfig config;
     private final PrintStream out;
     private final String runId;
+    private final boolean resume;
 
     /**
      * @param runId the run's id; null for a new one. Rerunning an id (after a crash) replaces
      *     every row that id has, so each row ends up exactly once.
+     * @param resume keep the attack units that an interrupted attempt of {@code runId} finished
      */
-    public RobustnessJob(ExperimentConfig config, PrintStream out, String runId) {
+    public RobustnessJob(ExperimentConfig config, PrintStream out, String runId, boolean resume) {
         this.config = config;
         this.out = out;
         this.runId = runId == null ? newRunId() : runId;
+        this.resume = resume;
     }
 
     public Outcome run() {
@@ -67,6 +71,18 @@ public final class RobustnessJob {
 
         ResultTables tables = new ResultTables(spark, config);
         tables.createIfMissing();
+        if (resume) {
+            String stored = tables.storedConfig(runId);
+            if (stored == null) {
+                throw GibbonException.config("--resume " + runId + ": no such run in " + tables.name(ResultTables.RUNS));
+            }
+            if (!stored.equals(config.resolvedJson())) {
+                throw GibbonException.config("--resume " + runId + ": the run was started with another config;"
+                        + " resume with the same config and --set options");
+            }
+        } else {
+            tables.deleteRun(ResultTables.PENDING_PREDICTIONS, runId);
+        }
         Timestamp startedAt = Timestamp.from(Instant.now());
         out.println("run: " + runId);
         out.flush();
@@ -83,7 +99,11 @@ public final class RobustnessJob {
             finish(spark, tables, runId, "succeeded");
             return new Outcome(runId, n, summary, (System.nanoTime() - start) / 1e9);
         } catch (RuntimeException e) {
-            finish(spark, tables, runId, "failed");
+            try {
+                finish(spark, tables, runId, "failed");
+            } catch (RuntimeException recording) {
+                e.addSuppressed(recording);
+            }
             throw e;
         }
     }
@@ -100,17 +120,32 @@ public final class RobustnessJob {
         }
     }
 
+    /**
+     * The attack stage, one resumable unit per attack entry: each unit's rows are committed to
+     * {@code pending_predictions} as it finishes (a resumed run keeps the units it finds complete),
+     * then the whole run is published to {@code predictions} in one commit.
+     */
     private void attack(SparkSession spark, ResultTables tables, ExampleSource source, long n, String runId) {
         int partitions = partitions(spark, n);
-        LongAccumulator done = spark.sparkContext().longAccumulator("examples attacked");
-        Dataset<Row> predictions = source.rows(spark, n, partitions)
-                .mapPartitions(new SweepPartition(config, runId, done), Encoders.row(ResultTables.PREDICTIONS_SCHEMA));
         int perExample = config.attacks().stream().mapToInt(p -> p.epsilons().size()).sum();
         out.printf("attack: %d examples x %d (attack, epsilon) pairs in %d partitions, batch %d%n", n, perExample,
                 partitions, config.batchSize());
-        try (ProgressReporter progress = new ProgressReporter(spark.sparkContext(), done, n, "attack", out)) {
-            tables.replaceRun(ResultTables.PREDICTIONS, predictions);
+        for (AttackPlan plan : config.attacks()) {
+            if (resume && tables.rows(ResultTables.PENDING_PREDICTIONS, runId, plan.label()) == n * plan.epsilons().size()) {
+                out.printf("attack %s: finished by an earlier attempt, kept%n", plan.label());
+                continue;
+            }
+            LongAccumulator done = spark.sparkContext().longAccumulator("examples attacked by " + plan.label());
+            Dataset<Row> rows = source.rows(spark, n, partitions).mapPartitions(
+                    new SweepPartition(config, List.of(plan), runId, done), Encoders.row(ResultTables.PREDICTIONS_SCHEMA));
+            try (ProgressReporter progress = new ProgressReporter(spark.sparkContext(), done, n, "attack " + plan.label(),
+                    out)) {
+                tables.replaceRun(ResultTables.PENDING_PREDICTIONS, rows);
+            }
         }
+        tables.replaceRun(ResultTables.PREDICTIONS, spark.table(tables.name(ResultTables.PENDING_PREDICTIONS))
+                .where("run_id = '" + runId + "'"));
+        tables.deleteRun(ResultTables.PENDING_PREDICTIONS, runId);
     }
 
     /**

@@ -1,6 +1,7 @@
 package gibbon.jobs;
 
 import ai.djl.Device;
+import gibbon.attack.AttackPlan;
 import gibbon.attack.AttackSweep;
 import gibbon.config.ExperimentConfig;
 import gibbon.metrics.PredictionRecord;
@@ -8,6 +9,7 @@ import gibbon.model.Classifier;
 import gibbon.model.ClassifierCache;
 import gibbon.model.DeviceChoice;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Optional;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
@@ -22,11 +24,14 @@ import org.apache.spark.util.LongAccumulator;
  */
 final class SweepPartition implements MapPartitionsFunction<Row, Row> {
     private final ExperimentConfig config;
+    private final List<AttackPlan> plans;
     private final String runId;
     private final LongAccumulator examplesDone;
 
-    SweepPartition(ExperimentConfig config, String runId, LongAccumulator examplesDone) {
+    /** @param plans the attacks of this stage (one unit of a resumable run) */
+    SweepPartition(ExperimentConfig config, List<AttackPlan> plans, String runId, LongAccumulator examplesDone) {
         this.config = config;
+        this.plans = List.copyOf(plans);
         this.runId = runId;
         this.examplesDone = examplesDone;
     }
@@ -35,7 +40,7 @@ final class SweepPartition implements MapPartitionsFunction<Row, Row> {
     public Iterator<Row> call(Iterator<Row> rows) {
         Device device = DeviceChoice.choose(config.modelDevice(), assignedGpu());
         Classifier model = ClassifierCache.get(config.model(), device, config.threads(), config.hadoop());
-        AttackSweep sweep = new AttackSweep(model, config.attacks(), config.seed(), config.batchSize());
+        AttackSweep sweep = new AttackSweep(model, plans, config.seed(), config.batchSize());
         Iterator<PredictionRecord> records = sweep.run(ExampleSource.examples(rows), examplesDone::add);
         return new Iterator<>() {
             @Override

@@ -73,7 +73,7 @@ class RobustnessRunTest {
         String id = runId(r.out());
         runIds.add(id);
         assertTrue(r.out().contains("512 of 10000 examples"), r.out());
-        assertTrue(r.out().contains("attack: 512/512 examples"), r.out());
+        assertTrue(r.out().contains("attack pgd: 512/512 examples"), r.out());
         assertTrue(r.out().contains("robust_acc") && r.out().contains("pgd_l2"), r.out());
 
         long predictions = spark().sql("SELECT * FROM runtest.robustness.predictions WHERE run_id = '" + id + "'").count();

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
@@ -26,7 +27,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  * Gibbon on a real cluster: a Spark standalone Master and two Workers in their own JVMs on
  * 127.0.0.1, a real HDFS (NameNode + DataNode) holding the dataset, the model and the Iceberg
  * warehouse, and drivers launched by spark-submit with the shaded jar. Then the faults: an executor
- * killed mid-attack, a driver killed mid-run and rerun, two runs committing at once.
+ * killed mid-attack, a driver killed mid-run and rerun, two runs committing at once, and a run
+ * interrupted after its first attack unit and resumed.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterIT {
@@ -60,7 +62,8 @@ class ClusterIT {
                 .config("spark.driver.bindAddress", "127.0.0.1")
                 .config("spark.sql.catalog.gibbon", "org.apache.iceberg.spark.SparkCatalog")
                 .config("spark.sql.catalog.gibbon.type", "hadoop")
-                .config("spark.sql.catalog.gibbon.warehouse", root + "/warehouse").getOrCreate();
+                .config("spark.sql.catalog.gibbon.warehouse", root + "/warehouse")
+                .config("spark.sql.catalog.gibbon.cache-enabled", "false").getOrCreate();
     }
 
     @AfterAll
@@ -190,5 +193,39 @@ class ClusterIT {
             assertEquals((long) EXAMPLES * PAIRS, c.getLong(0));
             assertEquals(cleanChecksum, c.getString(1));
         }
+    }
+
+    @Test
+    @Order(5)
+    void interruptedRunResumesWithoutRecomputingFinishedUnits() throws Exception {
+        Process driver = submit("resume-me");
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(4);
+        long fgsmRows = 0;
+        while (fgsmRows < (long) EXAMPLES * PAIRS / 2 && System.nanoTime() < deadline) {
+            Thread.sleep(500);
+            if (reader.catalog().tableExists("gibbon.robustness.pending_predictions")) {
+                fgsmRows = reader.sql("SELECT count(*) FROM gibbon.robustness.pending_predictions WHERE run_id = 'resume-me'"
+                        + " AND attack = 'fgsm'").first().getLong(0);
+            }
+        }
+        driver.descendants().forEach(ProcessHandle::destroyForcibly);
+        driver.destroyForcibly();
+        driver.waitFor(30, TimeUnit.SECONDS);
+        assertEquals((long) EXAMPLES * PAIRS / 2, fgsmRows, "the fgsm unit was not committed before the kill");
+        assertEquals(0, count("predictions", "resume-me"));
+        Path firstLog = WORK.resolve("resume-me-interrupted.log");
+        Files.move(WORK.resolve("resume-me.log"), firstLog);
+        Process resumed = cluster.submit(JAR, WORK.resolve("resume-me.log"), List.of(),
+                Stream.concat(args("resume-me").stream().filter(a -> !a.equals("--run-id") && !a.equals("resume-me")),
+                        Stream.of("--resume", "resume-me")).toList());
+        awaitSuccess(resumed, "resume-me");
+        String log = Files.readString(WORK.resolve("resume-me.log"));
+        assertTrue(log.contains("attack fgsm: finished by an earlier attempt, kept"), log);
+        assertFalse(log.contains("attack fgsm: 0/"), "fgsm was recomputed:\n" + log);
+        Row c = checksum("resume-me");
+        System.out.printf("resumed run: fgsm unit kept, %d rows, md5 %s%n", c.getLong(0), c.getString(1));
+        assertEquals((long) EXAMPLES * PAIRS, c.getLong(0));
+        assertEquals(cleanChecksum, c.getString(1));
+        assertEquals(0, count("pending_predictions", "resume-me"));
     }
 }
