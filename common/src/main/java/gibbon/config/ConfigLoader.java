@@ -18,6 +18,7 @@ import gibbon.attack.AttackRegistry;
 import gibbon.attack.AttackType;
 import gibbon.attack.Norm;
 import gibbon.data.DatasetSpec;
+import gibbon.io.Storage;
 import gibbon.model.ModelSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -161,8 +162,9 @@ public final class ConfigLoader {
                         + ": " + key.doc());
             }
         }
-        return new DatasetSpec(format, string(c, Settings.DATASET_IMAGES), string(c, Settings.DATASET_LABELS),
-                string(c, Settings.DATASET_PATH), strings(c, Settings.DATASET_CLASSES),
+        return new DatasetSpec(format, absoluteOrBlank(string(c, Settings.DATASET_IMAGES)),
+                absoluteOrBlank(string(c, Settings.DATASET_LABELS)), absoluteOrBlank(string(c, Settings.DATASET_PATH)),
+                strings(c, Settings.DATASET_CLASSES),
                 nonEmpty(c, Settings.DATASET_ID_COLUMN), nonEmpty(c, Settings.DATASET_LABEL_COLUMN),
                 nonEmpty(c, Settings.DATASET_IMAGE_COLUMN), nonNegative(c, Settings.DATASET_LIMIT),
                 nonNegative(c, Settings.DATASET_PARTITIONS));
@@ -211,6 +213,11 @@ public final class ConfigLoader {
                     + "' is empty: transfer attacks need both sources and targets");
         }
         return models;
+    }
+
+    /** Local paths become absolute URIs on the driver, where the user's working directory is. */
+    private static String absoluteOrBlank(String location) {
+        return location.isBlank() ? location : Storage.absolute(location);
     }
 
     private static ModelSpec modelSpec(Config c) {
@@ -269,7 +276,8 @@ public final class ConfigLoader {
             throw GibbonException.config("config key '" + (mean.isEmpty() ? "model.mean" : "model.std")
                     + "': give model.mean and model.std together");
         }
-        return new ModelSpec(format, uri, shape, classes, range, mean, std);
+        // Resolved here, on the driver: executors run in other working directories.
+        return new ModelSpec(format, Storage.absolute(uri), shape, classes, range, mean, std);
     }
 
     private static List<Number> numbers(Config c, ConfigKey key) {

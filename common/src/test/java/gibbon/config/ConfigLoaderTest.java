@@ -136,6 +136,15 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void localPathsBecomeAbsoluteOnTheDriver() {
+        ExperimentConfig c = ConfigLoader.load(DEFAULT, List.of());
+        assertEquals(Path.of("bundled/models/fashion-cnn").toAbsolutePath().toUri().toString(), c.model().uri());
+        assertEquals(Path.of("bundled/fashion-mnist/t10k-images-idx3-ubyte.gz").toAbsolutePath().toUri().toString(),
+                c.dataset().images());
+        assertTrue(c.model().uri().startsWith("file:/"));
+    }
+
+    @Test
     void badSetSyntax() {
         assertTrue(fails("novalue").contains("expected key=value"));
     }
