@@ -31,8 +31,14 @@ public final class AttackSweep {
     private final long runSeed;
     private final int batchSize;
     private final Shape exampleShape;
+    private final AdversarialSample sample;
 
     public AttackSweep(Classifier model, List<AttackPlan> plans, long runSeed, int batchSize) {
+        this(model, plans, runSeed, batchSize, AdversarialSample.NONE);
+    }
+
+    /** @param sample the examples whose records carry their adversarial inputs */
+    public AttackSweep(Classifier model, List<AttackPlan> plans, long runSeed, int batchSize, AdversarialSample sample) {
         this.model = model;
         this.plans = List.copyOf(plans);
         this.attacks = plans.stream().map(AttackPlan::create).toList();
@@ -40,6 +46,7 @@ public final class AttackSweep {
         this.batchSize = batchSize;
         int[] s = model.metadata().inputShape();
         this.exampleShape = new Shape(s[0], s[1], s[2]);
+        this.sample = sample;
     }
 
     /** The model attacks are crafted on. */
@@ -70,6 +77,12 @@ public final class AttackSweep {
         int n = batch.size();
         long[] ids = batch.stream().mapToLong(Example::id).toArray();
         int[] labels = batch.stream().mapToInt(Example::label).toArray();
+        boolean[] kept = new boolean[n];
+        boolean keepAny = false;
+        for (int i = 0; i < n; i++) {
+            kept[i] = sample.keeps(ids[i]);
+            keepAny |= kept[i];
+        }
         List<PredictionRecord> out = new ArrayList<>(n * recordsPerExample());
         try (NDManager manager = model.newBatchManager()) {
             NDArray x = inputs(manager, batch);
@@ -82,12 +95,14 @@ public final class AttackSweep {
                 Judgement[] judged = new Judgement[epsilons.size()];
                 float[][] linf = new float[epsilons.size()][];
                 float[][] l2 = new float[epsilons.size()][];
+                float[][] inputs = new float[epsilons.size()][];
                 for (int k = 0; k < epsilons.size(); k++) {
                     double epsilon = epsilons.get(k);
                     if (epsilon == 0) {
                         judged[k] = clean;
                         linf[k] = new float[n];
                         l2[k] = new float[n];
+                        inputs[k] = keepAny ? x.toFloatArray() : null;
                         continue;
                     }
                     try (NDScope scope = new NDScope()) {
@@ -98,6 +113,7 @@ public final class AttackSweep {
                         linf[k] = Norm.LINF.perExample(delta).toFloatArray();
                         l2[k] = Norm.L2.perExample(delta).toFloatArray();
                         judged[k] = judge(model.logits(adv), labels);
+                        inputs[k] = keepAny ? adv.toFloatArray() : null;
                     }
                 }
                 double[] minEpsilon = sweepMinimum(epsilons, judged, clean, labels);
@@ -109,12 +125,18 @@ public final class AttackSweep {
                         out.add(new PredictionRecord(ids[i], labels[i], plan.label(), attack.norm().tableName(),
                                 epsilons.get(k), judged[k].predicted[i], judged[k].predicted[i] == labels[i],
                                 judged[k].confidence[i], judged[k].trueClassProb[i], linf[k][i], l2[k][i],
-                                clean.predicted[i] == labels[i], minEpsilon[i]));
+                                clean.predicted[i] == labels[i], minEpsilon[i], kept[i] ? row(inputs[k], i) : null));
                     }
                 }
             }
         }
         return out;
+    }
+
+    /** Example {@code i}'s values out of a whole batch's. */
+    private float[] row(float[] batch, int i) {
+        int size = (int) exampleShape.size();
+        return Arrays.copyOfRange(batch, i * size, (i + 1) * size);
     }
 
     /** The first epsilon of the sweep at which each example is wrong: 0 if clean-wrong, NaN if never. */

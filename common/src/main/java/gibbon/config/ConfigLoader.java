@@ -76,6 +76,7 @@ public final class ConfigLoader {
                 nonEmpty(withDefaults, Settings.CATALOG_TYPE),
                 nonEmpty(withDefaults, Settings.WAREHOUSE),
                 nonEmpty(withDefaults, Settings.NAMESPACE),
+                fraction(withDefaults, Settings.ADVERSARIAL_FRACTION),
                 stringMap(withDefaults, Settings.CATALOG_PROPERTIES),
                 stringMap(withDefaults, Settings.HADOOP),
                 transferModels(withDefaults, model, sources, targets),
@@ -472,6 +473,10 @@ public final class ConfigLoader {
         if (out.stream().distinct().count() != out.size()) {
             throw GibbonException.config("config key '" + path + "': epsilon values repeat");
         }
+        // Every curve starts at the clean point; it costs nothing (the clean pass is shared).
+        if (!out.contains(0.0)) {
+            out.add(0.0);
+        }
         return out.stream().sorted().toList();
     }
 
@@ -572,6 +577,14 @@ public final class ConfigLoader {
             throw GibbonException.config("config key '" + key.path() + "' is " + n + ", must be 0 or more");
         }
         return n;
+    }
+
+    private static double fraction(Config c, ConfigKey key) {
+        double v = number(c, key).doubleValue();
+        if (!(v >= 0 && v <= 1)) {
+            throw GibbonException.config("config key '" + key.path() + "' is " + v + ", expected a fraction in [0, 1]");
+        }
+        return v;
     }
 
     private static int positive(Config c, ConfigKey key) {

@@ -14,6 +14,7 @@ import java.util.Map;
  * @param transferModels every model a transfer attack names, by name ('model' is the main model)
  * @param transferSources models to craft on; empty: no transfer attacks
  * @param transferTargets models to evaluate the crafted examples on
+ * @param adversarialFraction share of examples whose adversarial inputs are stored
  * @param resolvedJson the whole resolved config (defaults included) as JSON, recorded in
  *     {@code runs.config}
  */
@@ -31,6 +32,7 @@ public record ExperimentConfig(
         String catalogType,
         String warehouse,
         String namespace,
+        double adversarialFraction,
         Map<String, String> catalogProperties,
         Map<String, String> hadoop,
         Map<String, ModelSpec> transferModels,

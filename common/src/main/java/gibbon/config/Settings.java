@@ -62,6 +62,9 @@ public final class Settings {
             "Iceberg warehouse location: a local path or a file://, hdfs:// or s3a:// URI");
     public static final ConfigKey NAMESPACE = new ConfigKey("output.namespace", Type.STRING, "robustness",
             "namespace of the runs, predictions and summary tables");
+    public static final ConfigKey ADVERSARIAL_FRACTION = new ConfigKey("output.adversarial-fraction", Type.DOUBLE, 0.01,
+            "share of examples whose adversarial inputs (float32, every attack and epsilon) go to the"
+                    + " adversarial_examples table, chosen by hashing (seed, example id): 0 none, 1 all");
     public static final ConfigKey CATALOG_PROPERTIES = new ConfigKey("output.catalog-properties", Type.STRING_MAP,
             Map.of(), "extra Iceberg catalog properties, e.g. { uri = \"thrift://metastore:9083\" }");
     public static final ConfigKey HADOOP = new ConfigKey("hadoop", Type.STRING_MAP, Map.of(),
@@ -99,7 +102,8 @@ public final class Settings {
     public static final List<ConfigKey> ALL = List.of(SEED, DATASET_FORMAT, DATASET_IMAGES, DATASET_LABELS,
             DATASET_PATH, DATASET_CLASSES, DATASET_ID_COLUMN, DATASET_LABEL_COLUMN, DATASET_IMAGE_COLUMN, DATASET_LIMIT, DATASET_PARTITIONS, MODEL_FORMAT, MODEL_URI, MODEL_INPUT_SHAPE, MODEL_CLASS_NAMES,
             MODEL_VALUE_RANGE, MODEL_MEAN, MODEL_STD, MODEL_DEVICE, BATCH_SIZE, THREADS, ATTACKS, SPARK_MASTER,
-            SPARK_CONF, CATALOG, CATALOG_TYPE, WAREHOUSE, NAMESPACE, CATALOG_PROPERTIES, HADOOP, TRANSFER_MODELS, TRANSFER_SOURCES, TRANSFER_TARGETS, VARS);
+            SPARK_CONF, CATALOG, CATALOG_TYPE, WAREHOUSE, NAMESPACE, ADVERSARIAL_FRACTION,
+            CATALOG_PROPERTIES, HADOOP, TRANSFER_MODELS, TRANSFER_SOURCES, TRANSFER_TARGETS, VARS);
 
     private Settings() {}
 }

@@ -40,7 +40,7 @@ class ConfigLoaderTest {
         assertEquals(10, c.dataset().limit());
         AttackPlan pgd = c.attacks().stream().filter(p -> p.label().equals("pgd")).findFirst().orElseThrow();
         assertEquals(7, pgd.params().integer("steps"));
-        assertEquals(List.of(0.1, 0.3), pgd.epsilons());
+        assertEquals(List.of(0.0, 0.1, 0.3), pgd.epsilons(), "epsilon 0 is always part of the sweep");
         assertTrue(c.attacks().stream().noneMatch(p -> p.label().equals("noise")));
     }
 

@@ -1,10 +1,10 @@
 package gibbon.jobs;
 
+import gibbon.report.PlainTable;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /** How {@code gibbon sql} prints a result: an aligned text table, CSV with a header, or JSON lines. */
@@ -29,48 +29,23 @@ public enum QueryFormat {
         if (v instanceof byte[] b) {
             return "<" + b.length + " bytes>";
         }
+        // Tensors (adversarial_examples.tensor) would flood a terminal: print their size instead.
+        if (v instanceof scala.collection.Seq<?> seq) {
+            return seq.size() > 16 ? "<" + seq.size() + " values>" : seq.mkString("[", ", ", "]");
+        }
         return v.toString();
     }
 
     private static String table(StructType schema, List<Row> rows) {
-        StructField[] fields = schema.fields();
-        int[] widths = new int[fields.length];
-        List<String[]> cells = new ArrayList<>();
-        for (int i = 0; i < fields.length; i++) {
-            widths[i] = fields[i].name().length();
-        }
+        List<List<String>> cells = new ArrayList<>();
         for (Row row : rows) {
-            String[] line = new String[fields.length];
-            for (int i = 0; i < fields.length; i++) {
-                line[i] = row.isNullAt(i) ? "NULL" : text(row.get(i));
-                widths[i] = Math.max(widths[i], line[i].length());
+            List<String> line = new ArrayList<>();
+            for (int i = 0; i < schema.fields().length; i++) {
+                line.add(row.isNullAt(i) ? null : text(row.get(i)));
             }
             cells.add(line);
         }
-        StringBuilder sb = new StringBuilder();
-        String[] header = new String[fields.length];
-        for (int i = 0; i < fields.length; i++) {
-            header[i] = fields[i].name();
-        }
-        appendLine(sb, header, widths);
-        String[] rule = new String[fields.length];
-        for (int i = 0; i < fields.length; i++) {
-            rule[i] = "-".repeat(widths[i]);
-        }
-        appendLine(sb, rule, widths);
-        cells.forEach(line -> appendLine(sb, line, widths));
-        sb.append("(").append(rows.size()).append(rows.size() == 1 ? " row)" : " rows)").append('\n');
-        return sb.toString();
-    }
-
-    private static void appendLine(StringBuilder sb, String[] cells, int[] widths) {
-        for (int i = 0; i < cells.length; i++) {
-            if (i > 0) {
-                sb.append("  ");
-            }
-            sb.append(cells[i]).append(i == cells.length - 1 ? "" : " ".repeat(widths[i] - cells[i].length()));
-        }
-        sb.append('\n');
+        return PlainTable.format(List.of(schema.fieldNames()), cells);
     }
 
     private static String csv(StructType schema, List<Row> rows) {

@@ -11,9 +11,11 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * The Iceberg result tables: {@code runs}, {@code predictions}, {@code summary}, and for transfer
- * attacks {@code transfer} and {@code transfer_summary}, in the configured catalog and namespace.
- * Schemas are documented in docs/tables.md.
+ * The Iceberg result tables: {@code runs}, {@code predictions}, {@code summary},
+ * {@code adversarial_examples}, and for transfer attacks {@code transfer} and
+ * {@code transfer_summary}, in the configured catalog and namespace. Schemas are documented in
+ * docs/tables.md. Columns added by newer versions are nullable and added to existing tables, so an
+ * older warehouse keeps working.
  */
 public final class ResultTables {
     public static final String RUNS = "runs";
@@ -21,9 +23,11 @@ public final class ResultTables {
     public static final String SUMMARY = "summary";
     public static final String TRANSFER = "transfer";
     public static final String TRANSFER_SUMMARY = "transfer_summary";
+    public static final String ADVERSARIAL_EXAMPLES = "adversarial_examples";
     /** Finished (attack) units of runs not yet published to predictions; what --resume keeps. */
     public static final String PENDING_PREDICTIONS = "pending_predictions";
-    public static final List<String> ALL = List.of(RUNS, PREDICTIONS, SUMMARY, TRANSFER, TRANSFER_SUMMARY);
+    public static final List<String> ALL = List.of(RUNS, PREDICTIONS, SUMMARY, TRANSFER, TRANSFER_SUMMARY,
+            ADVERSARIAL_EXAMPLES);
 
     public static final StructType RUNS_SCHEMA = new StructType(new StructField[] {
         field("run_id", DataTypes.StringType, false),
@@ -38,6 +42,7 @@ public final class ResultTables {
         field("n_examples", DataTypes.LongType, false),
         field("spark_master", DataTypes.StringType, false),
         field("executors", DataTypes.IntegerType, false),
+        field("class_names", DataTypes.createArrayType(DataTypes.StringType, false), true),
     });
 
     public static final StructType PREDICTIONS_SCHEMA = new StructType(new StructField[] {
@@ -55,6 +60,24 @@ public final class ResultTables {
         field("l2", DataTypes.FloatType, false),
         field("clean_correct", DataTypes.BooleanType, false),
         field("min_epsilon", DataTypes.DoubleType, true),
+    });
+
+    /** Predictions staged per attack unit, with the adversarial inputs of the sampled examples. */
+    public static final StructType PENDING_SCHEMA = PREDICTIONS_SCHEMA.add(
+            field("adversarial", DataTypes.createArrayType(DataTypes.FloatType, false), true));
+
+    public static final StructType ADVERSARIAL_EXAMPLES_SCHEMA = new StructType(new StructField[] {
+        field("run_id", DataTypes.StringType, false),
+        field("example_id", DataTypes.LongType, false),
+        field("label", DataTypes.IntegerType, false),
+        field("attack", DataTypes.StringType, false),
+        field("norm", DataTypes.StringType, false),
+        field("epsilon", DataTypes.DoubleType, false),
+        field("predicted", DataTypes.IntegerType, false),
+        field("correct", DataTypes.BooleanType, false),
+        field("confidence", DataTypes.FloatType, false),
+        field("shape", DataTypes.createArrayType(DataTypes.IntegerType, false), false),
+        field("tensor", DataTypes.createArrayType(DataTypes.FloatType, false), false),
     });
 
     public static final StructType SUMMARY_SCHEMA = new StructType(new StructField[] {
@@ -127,7 +150,8 @@ public final class ResultTables {
         create(SUMMARY, SUMMARY_SCHEMA);
         create(TRANSFER, TRANSFER_SCHEMA);
         create(TRANSFER_SUMMARY, TRANSFER_SUMMARY_SCHEMA);
-        create(PENDING_PREDICTIONS, PREDICTIONS_SCHEMA, "run_id, attack");
+        create(ADVERSARIAL_EXAMPLES, ADVERSARIAL_EXAMPLES_SCHEMA);
+        create(PENDING_PREDICTIONS, PENDING_SCHEMA, "run_id, attack");
     }
 
     /**
@@ -178,6 +202,7 @@ public final class ResultTables {
 
     private void create(String table, StructType schema, String partitioning) {
         if (spark.catalog().tableExists(name(table))) {
+            addMissingColumns(table, schema);
             return;
         }
         try {
@@ -189,6 +214,23 @@ public final class ResultTables {
             // A concurrent run may create it first; that is fine.
             if (!spark.catalog().tableExists(name(table))) {
                 throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
+            }
+        }
+    }
+
+    /** Brings a table made by an older version up to date: new columns are always nullable. */
+    private void addMissingColumns(String table, StructType schema) {
+        java.util.Set<String> present = java.util.Set.of(spark.table(name(table)).schema().fieldNames());
+        for (StructField f : schema.fields()) {
+            if (!present.contains(f.name())) {
+                try {
+                    spark.sql("ALTER TABLE " + name(table) + " ADD COLUMN " + f.name() + " " + f.dataType().sql());
+                } catch (Exception e) {
+                    // A concurrent run may have added it first.
+                    if (!List.of(spark.table(name(table)).schema().fieldNames()).contains(f.name())) {
+                        throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
+                    }
+                }
             }
         }
     }

@@ -88,10 +88,10 @@ public final class RobustnessJob {
         out.flush();
         String master = spark.sparkContext().master();
         Row running = RowFactory.create(runId, startedAt, null, "running", GibbonVersion.get(), config.resolvedJson(),
-                config.model().uri(), model.sha256(), source.uri(), n, master, executors(spark));
+                config.model().uri(), model.sha256(), source.uri(), n, master, executors(spark), model.classNames());
         tables.recordRun(running);
         try {
-            attack(spark, tables, source, n, runId);
+            attack(spark, tables, source, n, runId, model.inputShape());
             List<RobustAccuracy> summary = summarise(spark, tables, runId);
             if (!config.transferSources().isEmpty()) {
                 transfer(spark, tables, source, n, runId, model);
@@ -123,9 +123,11 @@ public final class RobustnessJob {
     /**
      * The attack stage, one resumable unit per attack entry: each unit's rows are committed to
      * {@code pending_predictions} as it finishes (a resumed run keeps the units it finds complete),
-     * then the whole run is published to {@code predictions} in one commit.
+     * then the whole run is published to {@code predictions} in one commit, and the sampled
+     * examples' adversarial inputs to {@code adversarial_examples} in another.
      */
-    private void attack(SparkSession spark, ResultTables tables, ExampleSource source, long n, String runId) {
+    private void attack(SparkSession spark, ResultTables tables, ExampleSource source, long n, String runId,
+            int[] shape) {
         int partitions = partitions(spark, n);
         int perExample = config.attacks().stream().mapToInt(p -> p.epsilons().size()).sum();
         out.printf("attack: %d examples x %d (attack, epsilon) pairs in %d partitions, batch %d%n", n, perExample,
@@ -137,14 +139,17 @@ public final class RobustnessJob {
             }
             LongAccumulator done = spark.sparkContext().longAccumulator("examples attacked by " + plan.label());
             Dataset<Row> rows = source.rows(spark, n, partitions).mapPartitions(
-                    new SweepPartition(config, List.of(plan), runId, done), Encoders.row(ResultTables.PREDICTIONS_SCHEMA));
+                    new SweepPartition(config, List.of(plan), runId, done), Encoders.row(ResultTables.PENDING_SCHEMA));
             try (ProgressReporter progress = new ProgressReporter(spark.sparkContext(), done, n, "attack " + plan.label(),
                     out)) {
                 tables.replaceRun(ResultTables.PENDING_PREDICTIONS, rows);
             }
         }
-        tables.replaceRun(ResultTables.PREDICTIONS, spark.table(tables.name(ResultTables.PENDING_PREDICTIONS))
-                .where("run_id = '" + runId + "'"));
+        Dataset<Row> staged = spark.table(tables.name(ResultTables.PENDING_PREDICTIONS)).where("run_id = '" + runId + "'");
+        tables.replaceRun(ResultTables.PREDICTIONS, staged.selectExpr(ResultTables.PREDICTIONS_SCHEMA.fieldNames()));
+        tables.replaceRun(ResultTables.ADVERSARIAL_EXAMPLES, staged.where("adversarial IS NOT NULL").selectExpr("run_id",
+                "example_id", "label", "attack", "norm", "epsilon", "predicted", "correct", "confidence",
+                "array(" + shape[0] + ", " + shape[1] + ", " + shape[2] + ") AS shape", "adversarial AS tensor"));
         tables.deleteRun(ResultTables.PENDING_PREDICTIONS, runId);
     }
 

@@ -1,6 +1,7 @@
 package gibbon.jobs;
 
 import ai.djl.Device;
+import gibbon.attack.AdversarialSample;
 import gibbon.attack.AttackPlan;
 import gibbon.attack.AttackSweep;
 import gibbon.config.ExperimentConfig;
@@ -20,7 +21,8 @@ import org.apache.spark.util.LongAccumulator;
 
 /**
  * The attack stage on one partition: takes the executor-resident model for the task's device, runs
- * the sweep over the partition's examples and yields {@code predictions} rows.
+ * the sweep over the partition's examples and yields {@code pending_predictions} rows: predictions,
+ * plus the adversarial inputs of the sampled examples.
  */
 final class SweepPartition implements MapPartitionsFunction<Row, Row> {
     private final ExperimentConfig config;
@@ -40,7 +42,8 @@ final class SweepPartition implements MapPartitionsFunction<Row, Row> {
     public Iterator<Row> call(Iterator<Row> rows) {
         Device device = DeviceChoice.choose(config.modelDevice(), assignedGpu());
         Classifier model = ClassifierCache.get(config.model(), device, config.threads(), config.hadoop());
-        AttackSweep sweep = new AttackSweep(model, plans, config.seed(), config.batchSize());
+        AttackSweep sweep = new AttackSweep(model, plans, config.seed(), config.batchSize(),
+                new AdversarialSample(config.seed(), config.adversarialFraction()));
         Iterator<PredictionRecord> records = sweep.run(ExampleSource.examples(rows), examplesDone::add);
         return new Iterator<>() {
             @Override
@@ -53,7 +56,7 @@ final class SweepPartition implements MapPartitionsFunction<Row, Row> {
                 PredictionRecord r = records.next();
                 return RowFactory.create(runId, r.exampleId(), r.label(), r.attack(), r.norm(), r.epsilon(),
                         r.predicted(), r.correct(), r.confidence(), r.trueClassProb(), r.linf(), r.l2(),
-                        r.cleanCorrect(), Double.isNaN(r.minEpsilon()) ? null : r.minEpsilon());
+                        r.cleanCorrect(), Double.isNaN(r.minEpsilon()) ? null : r.minEpsilon(), r.adversarial());
             }
         };
     }
