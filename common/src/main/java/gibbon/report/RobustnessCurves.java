@@ -70,7 +70,7 @@ public final class RobustnessCurves {
     }
 
     /** How a norm is written on an axis. */
-    static String normName(String norm) {
+    public static String normName(String norm) {
         return switch (norm) {
             case "linf" -> "L∞";
             case "l2" -> "L2";

@@ -1,0 +1,418 @@
+package gibbon.jobs;
+
+import gibbon.GibbonException;
+import gibbon.config.ExperimentConfig;
+import gibbon.io.Storage;
+import gibbon.report.ClassRobustnessChart;
+import gibbon.report.ExampleGrid;
+import gibbon.report.HtmlWriter;
+import gibbon.report.NotebookWriter;
+import gibbon.report.ReportDocument;
+import gibbon.report.ReportDocument.Code;
+import gibbon.report.ReportDocument.Facts;
+import gibbon.report.ReportDocument.Figure;
+import gibbon.report.ReportDocument.Heading;
+import gibbon.report.ReportDocument.Query;
+import gibbon.report.ReportDocument.Text;
+import gibbon.report.RobustnessCurves;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.AbstractMap.SimpleEntry;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * {@code gibbon report}: turns one run, or several to compare, into a folder an analyst reads
+ * without running anything: {@code report.ipynb} (outputs embedded), {@code report.html} (one
+ * offline page) and the figures as PNG files. Every table in it is a query over the result tables
+ * and views, shown with the SQL that made it.
+ */
+public final class RobustnessReport {
+    /** Examples shown in an adversarial-example grid. */
+    private static final int GRID_EXAMPLES = 6;
+
+    private final SparkSession spark;
+    private final ExperimentConfig config;
+
+    /** @param spark a session whose current namespace holds the result tables and the views */
+    public RobustnessReport(SparkSession spark, ExperimentConfig config) {
+        this.spark = spark;
+        this.config = config;
+    }
+
+    /** What the report wrote. */
+    public record Written(Path folder, List<Path> files) {}
+
+    /** One run's lineage row and what the report derives from it. */
+    private record RunInfo(String id, Row row, List<String> classNames) {
+        String model() {
+            return row.getAs("model_uri");
+        }
+    }
+
+    /** A point of a run's summary. */
+    private record Point(String run, String attack, String norm, double epsilon, double accuracy, double low, double high,
+            double clean) {}
+
+    /**
+     * Writes the report of {@code runIds} (resolved, existing runs) into a folder under {@code root}
+     * named after the run, or {@code compare-...} for several.
+     *
+     * @param epsilons the budget per norm for the per-class figure and the example grid; a norm left
+     *     out gets the sweep's epsilon where the mean robust accuracy over attacks is closest to half
+     *     the clean accuracy
+     */
+    public Written write(List<String> runIds, Path root, Map<String, Double> epsilons) {
+        List<RunInfo> runs = runIds.stream().map(this::runInfo).toList();
+        List<Point> points = points(runIds);
+        List<String> attacks = points.stream().map(Point::attack).distinct().sorted().toList();
+        boolean compare = runs.size() > 1;
+        String folderName = compare ? "compare-" + String.join("_vs_", runIds) : runIds.get(0);
+        Path folder = root.resolve(safeName(folderName));
+        ReportDocument doc = new ReportDocument(compare
+                ? "Gibbon robustness comparison: " + String.join(" vs ", runIds)
+                : "Gibbon robustness report: run " + runIds.get(0));
+        doc.add(new Text(introduction(runs, compare)));
+        doc.add(new Heading(1, "Lineage"));
+        for (int i = 0; i < runs.size(); i++) {
+            if (compare) {
+                doc.add(new Heading(2, "run_" + (i + 1) + ": " + runs.get(i).id()));
+            }
+            doc.add(new Facts(lineage(runs.get(i))));
+            doc.add(new Code("json", prettyConfig(runs.get(i)), false));
+        }
+        doc.add(new Heading(1, "Opening the tables yourself"));
+        doc.add(new Text("Every table below is a Spark SQL query over the result tables. To rerun them, start"
+                + " Jupyter with PySpark 4.1 and run this cell first: it opens the Iceberg catalog Gibbon wrote to and"
+                + " defines the analyst views."));
+        doc.add(new Code("python", setupCell(), true));
+
+        doc.add(new Heading(1, "Robust accuracy against the budget ε"));
+        doc.add(new Text("Robust accuracy is the share of examples still classified correctly when an attack may"
+                + " change each pixel by at most ε (L∞) or the whole image by at most ε in Euclidean length (L2);"
+                + " inputs are in [0, 1]. At ε = 0 it is the clean accuracy. The band is the Wilson 95 % interval:"
+                + " with n examples, differences inside it are noise. The dashed line is the clean accuracy. An"
+                + " attack that leaves accuracy higher at the same ε is simply weaker: the model's robustness is"
+                + " the lowest curve."));
+        doc.add(new Figure("robustness_curve.png", RobustnessCurves.png(curves(runs, points, attacks)),
+                "Robust accuracy vs ε per attack, L∞ and L2 budgets in separate panels"
+                        + (compare ? "; line style tells the runs apart" : "") + "."));
+        String runList = runIds.stream().map(r -> "'" + r + "'").collect(Collectors.joining(", "));
+        if (compare) {
+            StringBuilder pivot = new StringBuilder();
+            for (int i = 0; i < runIds.size(); i++) {
+                pivot.append(i > 0 ? ", " : "").append("'").append(runIds.get(i)).append("' AS run_").append(i + 1);
+            }
+            doc.add(query("SELECT * FROM (SELECT attack, norm, epsilon, run_id, robust_accuracy FROM robustness_curve"
+                    + " WHERE run_id IN (" + runList + ")) PIVOT (first(robust_accuracy) FOR run_id IN (" + pivot
+                    + ")) ORDER BY norm, attack, epsilon"));
+        } else {
+            doc.add(query("SELECT attack, norm, epsilon, n, robust_accuracy, ci_low, ci_high, attack_success_rate"
+                    + " FROM robustness_curve WHERE run_id = '" + runIds.get(0) + "' ORDER BY norm, attack, epsilon"));
+        }
+        doc.add(new Text("The worst case over attacks at each budget is the number to quote: a model is only as"
+                + " robust as the strongest attack tried says."));
+        doc.add(query("SELECT run_id, norm, epsilon, min(robust_accuracy) AS worst_case_accuracy,"
+                + " min_by(attack, robust_accuracy) AS strongest_attack FROM robustness_curve WHERE run_id IN (" + runList
+                + ") GROUP BY run_id, norm, epsilon ORDER BY run_id, norm, epsilon"));
+        doc.add(new Heading(2, "How far each example is from being fooled"));
+        doc.add(new Text("`min_epsilon` is, per example and attack, the smallest budget of the sweep (refined by"
+                + " bisection when configured) at which the attack fools the model. Percentiles over the examples"
+                + " the model gets right: half of them fall at the median or below. Examples never fooled within"
+                + " the sweep are counted in `never_fooled`."));
+        doc.add(query("SELECT run_id, attack, norm, count(*) AS clean_correct, count(min_epsilon) AS fooled,"
+                + " count(*) - count(min_epsilon) AS never_fooled, percentile(min_epsilon, 0.25) AS p25,"
+                + " percentile(min_epsilon, 0.5) AS median, percentile(min_epsilon, 0.75) AS p75 FROM"
+                + " (SELECT DISTINCT run_id, example_id, attack, norm, min_epsilon FROM predictions"
+                + " WHERE run_id IN (" + runList + ") AND clean_correct) GROUP BY run_id, attack, norm"
+                + " ORDER BY run_id, norm, attack"));
+
+        for (int i = 0; i < runs.size(); i++) {
+            RunInfo run = runs.get(i);
+            String suffix = compare ? "_run_" + (i + 1) : "";
+            List<Point> own = points.stream().filter(p -> p.run().equals(run.id())).toList();
+            Map<String, Double> chosen = chooseEpsilons(own, epsilons);
+            doc.add(new Heading(1, "Which classes break first" + (compare ? " (run_" + (i + 1) + ")" : "")));
+            doc.add(new Text("Accuracy per true class at " + describe(chosen) + ", clean beside each attack. Classes"
+                    + " are sorted by their mean accuracy under the attacks, most fragile first."));
+            doc.add(new Figure("class_robustness" + suffix + ".png", classChart(run, chosen, attacks),
+                    "Per-class accuracy at " + describe(chosen) + ", most fragile classes first."));
+            doc.add(query("SELECT class_name, attack, epsilon, n, robust_accuracy, clean_accuracy FROM class_robustness"
+                    + " WHERE run_id = '" + run.id() + "' AND (" + budgetFilter(chosen) + ")"
+                    + " ORDER BY robust_accuracy, class_name, attack"));
+            doc.add(new Heading(1, "Adversarial examples" + (compare ? " (run_" + (i + 1) + ")" : "")));
+            doc.add(new Text("The picture behind the numbers: each row is a test image, the change the attack made"
+                    + " (amplified so it is visible, mid-grey = unchanged, the scale written under it), and the"
+                    + " attacked image with the model's answer and confidence. Red frames mark correct answers the"
+                    + " attack turned wrong. The inputs are stored unrounded in `adversarial_examples` for a sample"
+                    + " of examples (`output.adversarial-fraction`)."));
+            boolean any = false;
+            for (Map.Entry<String, Double> e : chosen.entrySet()) {
+                Figure grid = grid(run, e.getKey(), e.getValue(), points, suffix);
+                if (grid != null) {
+                    doc.add(grid);
+                    any = true;
+                }
+            }
+            if (!any) {
+                doc.add(new Text("This run stored no adversarial inputs (`output.adversarial-fraction = 0`)."));
+            }
+            doc.add(query("SELECT attack, count(DISTINCT example_id) AS examples, count(*) AS tensors FROM"
+                    + " adversarial_examples WHERE run_id = '" + run.id() + "' GROUP BY attack ORDER BY attack"));
+        }
+        return save(folder, doc);
+    }
+
+    private Written save(Path folder, ReportDocument doc) {
+        List<Path> files = new ArrayList<>();
+        try {
+            Files.createDirectories(folder);
+            for (Figure f : doc.figures()) {
+                files.add(Files.write(folder.resolve(f.fileName()), f.png()));
+            }
+            files.add(Files.writeString(folder.resolve("report.ipynb"), NotebookWriter.write(doc), StandardCharsets.UTF_8));
+            files.add(Files.writeString(folder.resolve("report.html"), HtmlWriter.write(doc), StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the report to " + folder, e);
+        }
+        return new Written(folder, files);
+    }
+
+    private RunInfo runInfo(String runId) {
+        Row row = spark.sql("SELECT * FROM runs WHERE run_id = '" + runId + "'").first();
+        if (!"succeeded".equals(row.getAs("status"))) {
+            throw new GibbonException(GibbonException.Kind.QUERY, "run '" + runId + "' has status " + row.getAs("status")
+                    + "; only succeeded runs have complete results to report");
+        }
+        List<String> classNames = row.isNullAt(row.fieldIndex("class_names")) ? List.of() : row.getList(row.fieldIndex("class_names"));
+        return new RunInfo(runId, row, classNames);
+    }
+
+    private List<Point> points(List<String> runIds) {
+        String in = runIds.stream().map(r -> "'" + r + "'").collect(Collectors.joining(", "));
+        return spark.sql("SELECT run_id, attack, norm, epsilon, robust_accuracy, ci_low, ci_high, clean_accuracy FROM"
+                        + " robustness_curve WHERE run_id IN (" + in + ") ORDER BY run_id, attack, epsilon")
+                .collectAsList().stream()
+                .map(r -> new Point(r.getString(0), r.getString(1), r.getString(2), r.getDouble(3), r.getDouble(4),
+                        r.getDouble(5), r.getDouble(6), r.getDouble(7)))
+                .toList();
+    }
+
+    private static List<RobustnessCurves.Curve> curves(List<RunInfo> runs, List<Point> points, List<String> attacks) {
+        List<RobustnessCurves.Curve> curves = new ArrayList<>();
+        for (int i = 0; i < runs.size(); i++) {
+            String run = runs.get(i).id();
+            String runLabel = runs.size() > 1 ? "run_" + (i + 1) : run;
+            for (String attack : attacks) {
+                List<Point> own = points.stream().filter(p -> p.run().equals(run) && p.attack().equals(attack)).toList();
+                if (own.isEmpty()) {
+                    continue;
+                }
+                curves.add(new RobustnessCurves.Curve(runs.size() > 1 ? runLabel + ": " + attack : attack, own.get(0).norm(),
+                        own.get(0).clean(), i, runLabel, attacks.indexOf(attack),
+                        own.stream().map(p -> new RobustnessCurves.Point(p.epsilon(), p.accuracy(), p.low(), p.high())).toList()));
+            }
+        }
+        return curves;
+    }
+
+    /** Per norm, the given epsilon or the sweep's epsilon where attacks leave about half the clean accuracy. */
+    private static Map<String, Double> chooseEpsilons(List<Point> points, Map<String, Double> given) {
+        Map<String, Double> chosen = new TreeMap<>(Comparator.comparing((String n) -> !n.equals("linf")).thenComparing(n -> n));
+        for (String norm : points.stream().map(Point::norm).collect(Collectors.toCollection(TreeSet::new))) {
+            if (given.containsKey(norm)) {
+                chosen.put(norm, given.get(norm));
+                continue;
+            }
+            Map<Double, List<Point>> byEpsilon = points.stream().filter(p -> p.norm().equals(norm) && p.epsilon() > 0)
+                    .collect(Collectors.groupingBy(Point::epsilon, TreeMap::new, Collectors.toList()));
+            double best = Double.NaN;
+            double bestGap = Double.MAX_VALUE;
+            for (Map.Entry<Double, List<Point>> e : byEpsilon.entrySet()) {
+                double mean = e.getValue().stream().mapToDouble(Point::accuracy).average().orElse(0);
+                double gap = Math.abs(mean - e.getValue().get(0).clean() / 2);
+                if (gap < bestGap) {
+                    bestGap = gap;
+                    best = e.getKey();
+                }
+            }
+            if (!Double.isNaN(best)) {
+                chosen.put(norm, best);
+            }
+        }
+        return chosen;
+    }
+
+    private byte[] classChart(RunInfo run, Map<String, Double> chosen, List<String> attacks) {
+        List<Row> rows = spark.sql("SELECT class_name, attack, epsilon, robust_accuracy, clean_accuracy FROM"
+                + " class_robustness WHERE run_id = '" + run.id() + "' AND (" + budgetFilter(chosen) + ")").collectAsList();
+        Map<String, Double> meanByClass = rows.stream().collect(Collectors.groupingBy(r -> r.getString(0),
+                Collectors.averagingDouble(r -> r.getDouble(3))));
+        List<String> classes = meanByClass.keySet().stream()
+                .sorted(Comparator.comparing((String c) -> meanByClass.get(c)).thenComparing(Comparator.naturalOrder())).toList();
+        List<ClassRobustnessChart.Bar> bars = new ArrayList<>();
+        Map<String, Double> clean = new LinkedHashMap<>();
+        rows.forEach(r -> clean.putIfAbsent(r.getString(0), r.getDouble(4)));
+        classes.forEach(c -> bars.add(new ClassRobustnessChart.Bar("clean", -1, c, clean.get(c))));
+        for (String attack : attacks) {
+            for (String c : classes) {
+                rows.stream().filter(r -> r.getString(1).equals(attack) && r.getString(0).equals(c)).findFirst()
+                        .ifPresent(r -> bars.add(new ClassRobustnessChart.Bar(attack + " @ ε " + number(r.getDouble(2)),
+                                attacks.indexOf(attack), c, r.getDouble(3))));
+            }
+        }
+        return ClassRobustnessChart.png("Accuracy per class at " + describe(chosen), bars);
+    }
+
+    /**
+     * The example grid for the norm's strongest attack at {@code epsilon} that stored inputs: fooled
+     * examples first, then ones that resisted, so both are seen.
+     */
+    private Figure grid(RunInfo run, String norm, double epsilon, List<Point> points, String suffix) {
+        List<String> stored = spark.sql("SELECT DISTINCT attack FROM adversarial_examples WHERE run_id = '" + run.id()
+                + "' AND norm = '" + norm + "' AND epsilon = " + epsilon).collectAsList().stream().map(r -> r.getString(0))
+                .toList();
+        String attack = points.stream().filter(p -> p.run().equals(run.id()) && p.norm().equals(norm)
+                        && p.epsilon() == epsilon && stored.contains(p.attack()))
+                .min(Comparator.comparingDouble(Point::accuracy).thenComparing(Point::attack)).map(Point::attack).orElse(null);
+        if (attack == null) {
+            return null;
+        }
+        Dataset<Row> rows = spark.sql("SELECT a.example_id, a.label, a.predicted, a.confidence, a.tensor,"
+                + " c.predicted AS clean_predicted, c.confidence AS clean_confidence, c.tensor AS original, a.shape"
+                + " FROM adversarial_examples a JOIN adversarial_examples c ON a.run_id = c.run_id"
+                + " AND a.example_id = c.example_id AND a.attack = c.attack AND c.epsilon = 0"
+                + " WHERE a.run_id = '" + run.id() + "' AND a.attack = '" + attack + "' AND a.epsilon = " + epsilon
+                + " ORDER BY (c.predicted = c.label AND a.predicted != a.label) DESC, a.example_id LIMIT " + GRID_EXAMPLES);
+        List<ExampleGrid.Row> grid = new ArrayList<>();
+        for (Row r : rows.collectAsList()) {
+            grid.add(new ExampleGrid.Row(r.getLong(0), className(run, r.getInt(1)), floats(r.getList(7)), floats(r.getList(4)),
+                    r.getList(8).stream().mapToInt(v -> (Integer) v).toArray(), className(run, r.getInt(5)), r.getFloat(6),
+                    className(run, r.getInt(2)), r.getFloat(3)));
+        }
+        if (grid.isEmpty()) {
+            return null;
+        }
+        String title = attack + " at ε = " + number(epsilon) + " (" + RobustnessCurves.normName(norm) + ")";
+        return new Figure("adversarial_examples_" + norm + suffix + ".png", ExampleGrid.png(title, grid),
+                "Adversarial examples: " + title + "; original | perturbation (amplified) | adversarial.");
+    }
+
+    private Query query(String sql) {
+        Dataset<Row> result = spark.sql(sql);
+        List<String> columns = List.of(result.columns());
+        List<List<String>> rows = new ArrayList<>();
+        for (Row r : result.collectAsList()) {
+            List<String> cells = new ArrayList<>();
+            for (int i = 0; i < r.length(); i++) {
+                Object v = r.get(i);
+                cells.add(v == null ? null : v instanceof Double d ? number(d) : v.toString());
+            }
+            rows.add(cells);
+        }
+        return new Query("sql(\"\"\"" + sql + "\"\"\")", columns, rows);
+    }
+
+    private String setupCell() {
+        String catalog = config.catalog();
+        return String.join("\n",
+                "# PySpark 4.1 with the Iceberg runtime, opening the catalog this report was made from.",
+                "from pyspark.sql import SparkSession",
+                "spark = (SparkSession.builder",
+                "         .config(\"spark.jars.packages\", \"org.apache.iceberg:iceberg-spark-runtime-4.1_2.13:1.11.0\")",
+                "         .config(\"spark.sql.extensions\", \"org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions\")",
+                "         .config(\"spark.sql.catalog." + catalog + "\", \"org.apache.iceberg.spark.SparkCatalog\")",
+                "         .config(\"spark.sql.catalog." + catalog + ".type\", \"" + config.catalogType() + "\")",
+                "         .config(\"spark.sql.catalog." + catalog + ".warehouse\", \"" + Storage.absolute(config.warehouse()) + "\")",
+                "         .getOrCreate())",
+                "spark.sql(\"USE " + catalog + "." + config.namespace() + "\")",
+                AnalystViews.definitions(null).entrySet().stream()
+                        .map(e -> "spark.sql(\"\"\"CREATE OR REPLACE TEMPORARY VIEW " + e.getKey() + " AS " + e.getValue() + "\"\"\")")
+                        .collect(Collectors.joining("\n")),
+                "",
+                "def sql(query):",
+                "    return spark.sql(query).toPandas()");
+    }
+
+    private static String introduction(List<RunInfo> runs, boolean compare) {
+        RunInfo first = runs.get(0);
+        if (compare) {
+            return "This report compares " + runs.size() + " runs on one set of curves (line style = run). Each run"
+                    + " attacked its own model with the attacks of its config; the lineage below says exactly which"
+                    + " weights, data and settings each used.";
+        }
+        return "How easily can the model `" + first.model() + "` be fooled? Gibbon attacked "
+                + first.row().getAs("n_examples") + " examples of `" + first.row().getAs("dataset_uri")
+                + "` with every configured attack over a sweep of perturbation budgets ε and recorded the model's"
+                + " answer on each. This report reads those results from the tables; the notebook's cells show the"
+                + " SQL behind every table.";
+    }
+
+    private static List<Map.Entry<String, String>> lineage(RunInfo run) {
+        Row r = run.row();
+        List<Map.Entry<String, String>> facts = new ArrayList<>();
+        for (String column : List.of("run_id", "status", "started_at", "finished_at", "model_uri", "model_sha256",
+                "dataset_uri", "n_examples", "spark_master", "executors", "gibbon_version")) {
+            Object v = r.getAs(column);
+            facts.add(new SimpleEntry<>(column, v == null ? "" : v.toString()));
+        }
+        facts.add(new SimpleEntry<>("classes", String.join(", ", run.classNames())));
+        return facts;
+    }
+
+    private static String prettyConfig(RunInfo run) {
+        String json = run.row().getAs("config");
+        try {
+            com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+            return mapper.writerWithDefaultPrettyPrinter().writeValueAsString(mapper.readTree(json));
+        } catch (IOException e) {
+            return json;
+        }
+    }
+
+    private static String budgetFilter(Map<String, Double> chosen) {
+        return chosen.entrySet().stream().map(e -> "(norm = '" + e.getKey() + "' AND epsilon = " + e.getValue() + ")")
+                .collect(Collectors.joining(" OR "));
+    }
+
+    private static String describe(Map<String, Double> chosen) {
+        return chosen.entrySet().stream().map(e -> "ε = " + number(e.getValue()) + " (" + RobustnessCurves.normName(e.getKey()) + ")")
+                .collect(Collectors.joining(" and "));
+    }
+
+    private static String className(RunInfo run, int label) {
+        return label >= 0 && label < run.classNames().size() ? run.classNames().get(label) : Integer.toString(label);
+    }
+
+    private static float[] floats(List<Object> values) {
+        float[] out = new float[values.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (Float) values.get(i);
+        }
+        return out;
+    }
+
+    private static String number(double v) {
+        return v == Math.rint(v) && Math.abs(v) < 1e6 ? String.format(Locale.ROOT, "%.1f", v)
+                : String.format(Locale.ROOT, "%.4f", v).replaceAll("0+$", "");
+    }
+
+    /** A folder name that cannot leave the report root, whatever the run id holds. */
+    static String safeName(String name) {
+        String safe = name.replaceAll("[^A-Za-z0-9._-]", "_");
+        return safe.startsWith(".") ? "_" + safe : safe;
+    }
+}
