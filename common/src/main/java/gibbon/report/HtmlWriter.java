@@ -44,7 +44,7 @@ public final class HtmlWriter {
             } else if (block instanceof ReportDocument.Code c && c.cell()) {
                 html.append("<pre><code>").append(escape(c.text())).append("</code></pre>\n");
             } else if (block instanceof ReportDocument.Code c) {
-                html.append("<details><summary>").append(escape(c.language())).append("</summary><pre><code>")
+                html.append("<details><summary>").append(escape(c.caption())).append("</summary><pre><code>")
                         .append(escape(c.text())).append("</code></pre></details>\n");
             } else if (block instanceof ReportDocument.Query q) {
                 html.append("<details><summary>query</summary><pre><code>").append(escape(q.code()))

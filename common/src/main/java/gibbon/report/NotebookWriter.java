@@ -43,7 +43,7 @@ public final class NotebookWriter {
             } else if (block instanceof ReportDocument.Code c && c.cell()) {
                 out.code(c.text(), null);
             } else if (block instanceof ReportDocument.Code c) {
-                out.markdown("```" + c.language() + "\n" + c.text() + "\n```");
+                out.markdown("**" + c.caption() + "**\n\n```" + c.language() + "\n" + c.text() + "\n```");
             } else if (block instanceof ReportDocument.Query q) {
                 ObjectNode data = JSON.createObjectNode();
                 data.put("text/html", HtmlWriter.table(q.columns(), q.rows()));

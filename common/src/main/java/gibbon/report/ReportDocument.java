@@ -26,10 +26,11 @@ public final class ReportDocument {
     public record Facts(List<Map.Entry<String, String>> rows) implements Block {}
 
     /**
-     * Source text: shown as is (e.g. the run's config), or, when {@code cell} is true, a notebook
-     * code cell that readers run first (e.g. opening the catalog); it has no stored output.
+     * Source text: shown as is under {@code caption} (e.g. the run's config), or, when {@code cell}
+     * is true, a notebook code cell that readers run first (e.g. opening the catalog); it has no
+     * stored output.
      */
-    public record Code(String language, String text, boolean cell) implements Block {}
+    public record Code(String language, String caption, String text, boolean cell) implements Block {}
 
     /**
      * A notebook code cell that re-creates a table from the result tables, with the output it

@@ -92,13 +92,13 @@ public final class RobustnessReport {
                 doc.add(new Heading(2, "run_" + (i + 1) + ": " + runs.get(i).id()));
             }
             doc.add(new Facts(lineage(runs.get(i))));
-            doc.add(new Code("json", prettyConfig(runs.get(i)), false));
+            doc.add(new Code("json", "the run's config, defaults included (runs.config)", prettyConfig(runs.get(i)), false));
         }
         doc.add(new Heading(1, "Opening the tables yourself"));
         doc.add(new Text("Every table below is a Spark SQL query over the result tables. To rerun them, start"
                 + " Jupyter with PySpark 4.1 and run this cell first: it opens the Iceberg catalog Gibbon wrote to and"
                 + " defines the analyst views."));
-        doc.add(new Code("python", setupCell(), true));
+        doc.add(new Code("python", "open the result tables", setupCell(), true));
 
         doc.add(new Heading(1, "Robust accuracy against the budget ε"));
         doc.add(new Text("Robust accuracy is the share of examples still classified correctly when an attack may"
@@ -406,8 +406,8 @@ public final class RobustnessReport {
     }
 
     private static String number(double v) {
-        return v == Math.rint(v) && Math.abs(v) < 1e6 ? String.format(Locale.ROOT, "%.1f", v)
-                : String.format(Locale.ROOT, "%.4f", v).replaceAll("0+$", "");
+        String s = String.format(Locale.ROOT, "%.4f", v).replaceAll("0+$", "");
+        return s.endsWith(".") ? s + "0" : s;
     }
 
     /** A folder name that cannot leave the report root, whatever the run id holds. */

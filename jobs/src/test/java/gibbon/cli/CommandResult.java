@@ -6,7 +6,16 @@ import java.nio.charset.StandardCharsets;
 
 /** The exit code and captured output of one in-process {@code gibbon} command. */
 record CommandResult(int exitCode, String out, String err) {
-    static synchronized CommandResult run(String... args) {
+    static CommandResult run(String... args) {
+        return runWithInput(null, args);
+    }
+
+    /** Runs with {@code stdin} (when not null) as the command's standard input. */
+    static synchronized CommandResult runWithInput(String stdin, String... args) {
+        java.io.InputStream oldIn = System.in;
+        if (stdin != null) {
+            System.setIn(new java.io.ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
+        }
         PrintStream oldOut = System.out;
         PrintStream oldErr = System.err;
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -20,6 +29,7 @@ record CommandResult(int exitCode, String out, String err) {
         } finally {
             System.setOut(oldOut);
             System.setErr(oldErr);
+            System.setIn(oldIn);
         }
         CommandResult r = new CommandResult(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
         oldOut.println("$ gibbon " + String.join(" ", args) + "\n" + r.out + r.err + "[exit " + code + "]");

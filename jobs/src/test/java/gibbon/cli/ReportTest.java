@@ -1,0 +1,279 @@
+package gibbon.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import gibbon.data.Example;
+import gibbon.data.IdxDataset;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import javax.imageio.ImageIO;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What analysts get from a run, through the real command line on a real local[2] session: the
+ * stored adversarial inputs, the report folder (notebook validated by Debian's nbformat, HTML
+ * rendered by headless Chromium), the analyst views and the interactive SQL prompt.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ReportTest {
+    private static final int EXAMPLES = 200;
+    private static final int PAIRS = 25;
+
+    @TempDir
+    static Path dir;
+
+    private static final List<String> runIds = new ArrayList<>();
+
+    private static String[] settings(String... extra) {
+        List<String> args = new ArrayList<>(List.of("--set", "output.warehouse=" + dir.resolve("warehouse"),
+                "--set", "output.catalog=reporttest", "--set", "spark.master=\"local[2]\""));
+        args.addAll(Arrays.asList(extra));
+        return args.toArray(String[]::new);
+    }
+
+    private static String run(String... extra) {
+        String[] args = Stream.concat(Stream.of("run", "conf/default.conf", "--set", "dataset.limit=" + EXAMPLES,
+                "--set", "attacks.pgd_l2.steps=3", "--set", "output.adversarial-fraction=0.05"),
+                Arrays.stream(settings(extra))).toArray(String[]::new);
+        CommandResult r = CommandResult.run(args);
+        assertEquals(0, r.exitCode(), r.err());
+        Matcher m = Pattern.compile("(?m)^run: (\\S+)$").matcher(r.out());
+        assertTrue(m.find(), r.out());
+        runIds.add(m.group(1));
+        return m.group(1);
+    }
+
+    private static SparkSession spark() {
+        return SparkSession.active();
+    }
+
+    @Test
+    @Order(1)
+    void adversarialInputsAreStoredUnroundedInsideTheirBudget() {
+        String id = run("--set", "attacks.pgd.steps=3");
+        List<Row> rows = spark().sql("SELECT example_id, label, attack, norm, epsilon, shape, tensor FROM"
+                + " reporttest.robustness.adversarial_examples WHERE run_id = '" + id + "'").collectAsList();
+        long examples = rows.stream().map(r -> r.getLong(0)).distinct().count();
+        assertTrue(examples >= 3 && examples <= 30, "a 5 % sample of 200 examples kept " + examples);
+        assertEquals(examples * PAIRS, rows.size(), "every (attack, epsilon) of every sampled example");
+
+        IdxDataset data = IdxDataset.open("bundled/fashion-mnist/t10k-images-idx3-ubyte.gz",
+                "bundled/fashion-mnist/t10k-labels-idx1-ubyte.gz", Map.of());
+        Map<Long, Example> clean = new HashMap<>();
+        data.read(0, EXAMPLES).forEachRemaining(e -> clean.put(e.id(), e));
+        boolean unrounded = false;
+        for (Row r : rows) {
+            Example original = clean.get(r.getLong(0));
+            assertEquals(original.label(), r.getInt(1));
+            assertEquals(List.of(1, 28, 28), r.getList(5));
+            List<Float> tensor = r.getList(6);
+            assertEquals(784, tensor.size());
+            double linf = 0;
+            double l2 = 0;
+            for (int i = 0; i < 784; i++) {
+                float v = tensor.get(i);
+                assertTrue(v >= 0 && v <= 1, "value " + v + " outside [0, 1]");
+                double d = v - (original.pixels()[i] & 0xff) / 255.0;
+                linf = Math.max(linf, Math.abs(d));
+                l2 += d * d;
+                unrounded |= Math.abs(v * 255 - Math.round(v * 255)) > 1e-3;
+            }
+            double budget = r.getDouble(4);
+            double size = r.getString(3).equals("linf") ? linf : Math.sqrt(l2);
+            assertTrue(size <= budget + 1e-5, r.getString(2) + " at " + budget + " moved the input by " + size);
+        }
+        assertTrue(unrounded, "adversarial inputs must be stored as float32, not 8-bit pixels");
+    }
+
+    @Test
+    @Order(2)
+    void reportWritesAValidNotebookAndAnHtmlPageThatShowsItsFigures() throws Exception {
+        String id = runIds.get(0);
+        Path out = dir.resolve("export");
+        CommandResult r = CommandResult.run(Stream.concat(Stream.of("report", "--out", out.toString()),
+                Arrays.stream(settings())).toArray(String[]::new));
+        assertEquals(0, r.exitCode(), r.err());
+        Path folder = out.resolve(id);
+        for (String f : List.of("report.ipynb", "report.html", "robustness_curve.png", "class_robustness.png",
+                "adversarial_examples_linf.png", "adversarial_examples_l2.png")) {
+            assertTrue(Files.size(folder.resolve(f)) > 1000, f);
+        }
+        validateNotebook(folder.resolve("report.ipynb"));
+        JsonNode nb = new ObjectMapper().readTree(folder.resolve("report.ipynb").toFile());
+        int images = 0;
+        int tables = 0;
+        for (JsonNode cell : nb.get("cells")) {
+            for (JsonNode output : cell.path("outputs")) {
+                images += output.get("data").has("image/png") ? 1 : 0;
+                tables += output.get("data").has("text/html") ? 1 : 0;
+            }
+        }
+        assertEquals(4, images);
+        assertTrue(tables >= 5, tables + " tables");
+        String notebook = Files.readString(folder.resolve("report.ipynb"));
+        assertTrue(notebook.contains(id) && notebook.contains("robustness_curve"), "the notebook names its run and views");
+
+        Path html = folder.resolve("report.html");
+        assertTrue(!Files.readString(html).contains("http://") && !Files.readString(html).contains("https://"),
+                "the page must not fetch anything");
+        assertEquals("4/4", imagesLoaded(html), "every figure of the page loads");
+        BufferedImage shot = screenshot(html);
+        int coloured = 0;
+        int ink = 0;
+        for (int y = 0; y < shot.getHeight(); y++) {
+            for (int x = 0; x < shot.getWidth(); x++) {
+                int rgb = shot.getRGB(x, y);
+                int red = (rgb >> 16) & 0xff;
+                int green = (rgb >> 8) & 0xff;
+                int blue = rgb & 0xff;
+                int max = Math.max(red, Math.max(green, blue));
+                int min = Math.min(red, Math.min(green, blue));
+                coloured += max - min > 60 ? 1 : 0;
+                ink += max < 200 ? 1 : 0;
+            }
+        }
+        double pixels = shot.getWidth() * (double) shot.getHeight();
+        assertTrue(ink / pixels > 0.02, "the page looks blank: " + ink / pixels + " dark pixels");
+        assertTrue(coloured / pixels > 0.002, "no chart colours on the page: " + coloured / pixels);
+    }
+
+    @Test
+    @Order(3)
+    void viewsAnswerTheCommonQuestions() {
+        String id = runIds.get(0);
+        CommandResult curve = CommandResult.run(Stream.concat(Stream.of("sql", "--run", "latest", "--format", "csv",
+                "SELECT attack, epsilon, robust_accuracy, ci_low, ci_high FROM robustness_curve ORDER BY attack, epsilon"),
+                Arrays.stream(settings())).toArray(String[]::new));
+        assertEquals(0, curve.exitCode(), curve.err());
+        assertEquals(PAIRS + 1, curve.out().lines().count(), curve.out());
+        CommandResult latest = CommandResult.run(Stream.concat(Stream.of("sql", "--format", "csv",
+                "SELECT DISTINCT run_id FROM latest_summary"), Arrays.stream(settings())).toArray(String[]::new));
+        assertEquals("run_id\n" + id + "\n", latest.out());
+        CommandResult classes = CommandResult.run(Stream.concat(Stream.of("sql", "--run", id, "--format", "csv",
+                "SELECT sum(n), count(DISTINCT class_name), min(clean_accuracy) <= max(clean_accuracy) FROM class_robustness"
+                        + " WHERE attack = 'fgsm' AND epsilon = 0.1"), Arrays.stream(settings())).toArray(String[]::new));
+        assertEquals(0, classes.exitCode(), classes.err());
+        String[] cells = classes.out().lines().skip(1).findFirst().orElseThrow().split(",");
+        assertEquals(String.valueOf(EXAMPLES), cells[0], "class_robustness covers every example once per (attack, epsilon)");
+        assertTrue(Set.of("9", "10").contains(cells[1]), "class names resolved: " + classes.out());
+        CommandResult named = CommandResult.run(Stream.concat(Stream.of("sql", "--format", "csv",
+                "SELECT DISTINCT label, class_name FROM class_robustness WHERE label IN (0, 9) ORDER BY label"),
+                Arrays.stream(settings())).toArray(String[]::new));
+        assertEquals("label,class_name\n0,T-shirt/top\n9,Ankle boot\n", named.out(), "names from the model's metadata");
+
+        CommandResult unknown = CommandResult.run(Stream.concat(Stream.of("sql", "--run", "no-such-run", "SELECT 1"),
+                Arrays.stream(settings())).toArray(String[]::new));
+        assertEquals(5, unknown.exitCode());
+        assertTrue(unknown.err().contains("no-such-run") && unknown.err().lines().count() == 1, unknown.err());
+    }
+
+    @Test
+    @Order(4)
+    void thePromptRunsMultiLineStatementsAndSurvivesErrors() {
+        String script = "SELECT attack,\n  count(*) AS n\nFROM summary\nGROUP BY attack ORDER BY attack;\n"
+                + "SELECT nope FROM summary;\nSELECT count(*) AS rows FROM latest_summary;\n\\q\nSELECT 'after quit';\n";
+        CommandResult r = CommandResult.runWithInput(script, Stream.concat(Stream.of("sql"), Arrays.stream(settings()))
+                .toArray(String[]::new));
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("fgsm    7") && r.out().contains("pgd_l2  4"), r.out());
+        assertTrue(r.out().contains("error: query:") && r.out().contains("nope"), r.out());
+        assertTrue(r.out().contains("rows\n----\n25"), r.out());
+        assertTrue(!r.out().contains("after quit"), r.out());
+    }
+
+    @Test
+    @Order(5)
+    void twoRunsCompareOnOnePlot() throws Exception {
+        String first = runIds.get(0);
+        String second = run("--set", "attacks.pgd.steps=1");
+        Path out = dir.resolve("export");
+        CommandResult r = CommandResult.run(Stream.concat(Stream.of("report", first, second, "--out", out.toString(),
+                "--epsilon", "0.1"), Arrays.stream(settings())).toArray(String[]::new));
+        assertEquals(0, r.exitCode(), r.err());
+        Path folder = out.resolve("compare-" + first + "_vs_" + second);
+        validateNotebook(folder.resolve("report.ipynb"));
+        String notebook = Files.readString(folder.resolve("report.ipynb"));
+        assertTrue(notebook.contains("run_1") && notebook.contains("run_2") && notebook.contains("ε = 0.1 (L∞)"));
+        for (String f : List.of("robustness_curve.png", "class_robustness_run_1.png", "class_robustness_run_2.png",
+                "adversarial_examples_linf_run_2.png")) {
+            assertTrue(Files.size(folder.resolve(f)) > 1000, f);
+        }
+        BufferedImage curves = ImageIO.read(folder.resolve("robustness_curve.png").toFile());
+        assertEquals(2 * 640, curves.getWidth(), "one panel per norm");
+    }
+
+    /** Validates against the official nbformat JSON schema, with Debian's python3-nbformat. */
+    private static void validateNotebook(Path notebook) throws Exception {
+        String[] out = exec(List.of("/usr/bin/python3", "-c", "import sys, nbformat; nb = nbformat.read(sys.argv[1],"
+                + " as_version=4); nbformat.validate(nb); print('valid', nb.nbformat, nb.nbformat_minor, len(nb.cells))",
+                notebook.toString()), "python3-nbformat");
+        assertEquals("0", out[0], "nbformat rejects " + notebook + ": " + out[1]);
+        assertTrue(out[1].startsWith("valid 4 5"), out[1]);
+    }
+
+    /** How many of the page's images Chromium loaded, as "loaded/total". */
+    private static String imagesLoaded(Path html) throws Exception {
+        Path probe = html.resolveSibling("probe.html");
+        Files.writeString(probe, Files.readString(html).replace("</body>", "<script>window.addEventListener('load', () => {"
+                + " const all = [...document.images]; document.body.setAttribute('data-images',"
+                + " all.filter(i => i.complete && i.naturalWidth > 0).length + '/' + all.length); });</script></body>"));
+        try {
+            String[] out = exec(chromium("--virtual-time-budget=5000", "--dump-dom", probe.toUri().toString()), "chromium");
+            Matcher m = Pattern.compile("data-images=\"([0-9]+/[0-9]+)\"").matcher(out[1]);
+            assertTrue(m.find(), "chromium did not run the page: " + out[1].lines().limit(5).toList());
+            return m.group(1);
+        } finally {
+            Files.delete(probe);
+        }
+    }
+
+    private static BufferedImage screenshot(Path html) throws Exception {
+        Path png = html.resolveSibling("screenshot.png");
+        String[] out = exec(chromium("--hide-scrollbars", "--window-size=1200,2400", "--screenshot=" + png,
+                html.toUri().toString()), "chromium");
+        assertEquals("0", out[0], out[1]);
+        return ImageIO.read(png.toFile());
+    }
+
+    private static List<String> chromium(String... args) {
+        List<String> command = new ArrayList<>(List.of("chromium", "--headless", "--no-sandbox", "--disable-gpu",
+                "--no-first-run", "--user-data-dir=" + dir.resolve("chromium-profile")));
+        command.addAll(Arrays.asList(args));
+        return command;
+    }
+
+    /** Runs a tool; returns its exit code and stdout. Fails with the package to install if missing. */
+    private static String[] exec(List<String> command, String debianPackage) throws Exception {
+        Process p;
+        try {
+            p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        } catch (IOException e) {
+            throw new AssertionError(command.get(0) + " is missing: apt-get install -y " + debianPackage, e);
+        }
+        String stdout = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), command + " timed out");
+        return new String[] {String.valueOf(p.exitValue()), stdout};
+    }
+}
