@@ -9,13 +9,14 @@ public final class Settings {
     public static final ConfigKey SEED = new ConfigKey("run.seed", Type.LONG, 20150320L,
             "seed of every random choice; randomness is derived from (seed, example id, attack, epsilon)");
     public static final ConfigKey DATASET_FORMAT = new ConfigKey("dataset.format", Type.STRING, "idx",
-            "idx (idx3 images + idx1 labels, raw or gzip), image-folder (a sub-folder of PNG/JPEG per class) or parquet");
+            "idx (idx3 images + idx1 labels, raw or gzip), image-folder (a sub-folder of PNG/JPEG per class), parquet,"
+                    + " or arrow (adversarial inputs written by gibbon export)");
     public static final ConfigKey DATASET_IMAGES = new ConfigKey("dataset.images", Type.STRING, "",
             "idx: images file, a local path or a file://, hdfs:// or s3a:// URI");
     public static final ConfigKey DATASET_LABELS = new ConfigKey("dataset.labels", Type.STRING, "",
             "idx: labels file, a local path or a file://, hdfs:// or s3a:// URI");
     public static final ConfigKey DATASET_PATH = new ConfigKey("dataset.path", Type.STRING, "",
-            "image-folder: root folder with one sub-folder per class; parquet: file or folder");
+            "image-folder: root folder with one sub-folder per class; parquet: file or folder; arrow: the .arrow file");
     public static final ConfigKey DATASET_CLASSES = new ConfigKey("dataset.classes", Type.STRING_LIST, List.of(),
             "image-folder: class folder names in label order; [] = sorted folder names (as torchvision's ImageFolder)");
     public static final ConfigKey DATASET_ID_COLUMN = new ConfigKey("dataset.id-column", Type.STRING, "id",

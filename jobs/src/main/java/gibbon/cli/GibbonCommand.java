@@ -16,7 +16,8 @@ import picocli.CommandLine.ScopeType;
  */
 @Command(name = "gibbon", mixinStandardHelpOptions = true, versionProvider = GibbonCommand.Version.class,
         description = "Measures how easily a trained image classifier is fooled.",
-        subcommands = {RunCommand.class, TrainCommand.class, SqlCommand.class, ReportCommand.class, AttacksCommand.class,
+        subcommands = {RunCommand.class, TrainCommand.class, SqlCommand.class, ReportCommand.class, ExportCommand.class,
+                AttacksCommand.class,
                 ConfigCommand.class,
                 CommandLine.HelpCommand.class})
 public final class GibbonCommand implements Runnable {
@@ -28,7 +29,7 @@ public final class GibbonCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(new CommandLine(this), "missing command (run, train, sql, report, attacks, config)");
+        throw new CommandLine.ParameterException(new CommandLine(this), "missing command (run, train, sql, report, export, attacks, config)");
     }
 
     public static void main(String[] args) {

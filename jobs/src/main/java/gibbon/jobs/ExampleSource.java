@@ -13,7 +13,8 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * Where a run's examples come from: an IDX pair, an image folder or a Parquet table. Opening a
+ * Where a run's examples come from: an IDX pair, an image folder, a Parquet table or an Arrow
+ * file of exported adversarial inputs. Opening a
  * source checks it on the driver (files, columns, labels); {@link #rows} gives the examples as a
  * Spark Dataset of {@link #SCHEMA} that the executors read from storage themselves.
  */
@@ -32,6 +33,7 @@ public interface ExampleSource {
             case DatasetSpec.IDX -> new IdxSource(spec, hadoop);
             case DatasetSpec.IMAGE_FOLDER -> new ImageFolderSource(spark, spec, inputShape, hadoop);
             case DatasetSpec.PARQUET -> new ParquetSource(spark, spec, inputShape);
+            case DatasetSpec.ARROW -> new ArrowSource(spec, hadoop);
             default -> throw GibbonException.config("config key 'dataset.format': unknown format '" + spec.format() + "'");
         };
     }

@@ -224,6 +224,52 @@ class ReportTest {
         assertEquals(2 * 640, curves.getWidth(), "one panel per norm");
     }
 
+    @Test
+    @Order(6)
+    void exportedInputsLoadInNumpyAndBackIntoGibbonWithTheSamePredictions() throws Exception {
+        String id = runIds.get(0);
+        Path all = dir.resolve("tensors-all");
+        CommandResult r = CommandResult.run(Stream.concat(Stream.of("export", id, "--out", all.toString()),
+                Arrays.stream(settings())).toArray(String[]::new));
+        assertEquals(0, r.exitCode(), r.err());
+        List<Row> stored = spark().sql("SELECT attack, epsilon, example_id, aggregate(tensor, 0D, (a, v) -> a + v) FROM"
+                + " reporttest.robustness.adversarial_examples WHERE run_id = '" + id + "' ORDER BY attack, epsilon, example_id")
+                .collectAsList();
+        String[] numpy = exec(List.of("/usr/bin/python3", "-c", "import sys, csv, numpy as np;"
+                + " a = np.load(sys.argv[1] + '/adversarial_examples.npy');"
+                + " rows = list(csv.DictReader(open(sys.argv[1] + '/adversarial_examples.csv')));"
+                + " print(a.dtype, a.shape); [print(r['attack'], r['epsilon'], r['example_id'], repr(float(a[int(r['row'])].sum(dtype=np.float64))))"
+                + " for r in rows]", all.toString()), "python3-numpy");
+        List<String> lines = numpy[1].lines().toList();
+        assertEquals("float32 (" + stored.size() + ", 1, 28, 28)", lines.get(0));
+        for (int i = 0; i < stored.size(); i++) {
+            String[] f = lines.get(i + 1).split(" ");
+            Row s = stored.get(i);
+            assertEquals(s.getString(0) + " " + s.getDouble(1) + " " + s.getLong(2), f[0] + " " + f[1] + " " + f[2]);
+            assertEquals(s.getDouble(3), Double.parseDouble(f[3]), 1e-3, "pixel sum of row " + i);
+        }
+
+        Path slice = dir.resolve("tensors-pgd");
+        assertEquals(0, CommandResult.run(Stream.concat(Stream.of("export", id, "--out", slice.toString(), "--attack", "pgd",
+                "--epsilon", "0.1"), Arrays.stream(settings())).toArray(String[]::new)).exitCode());
+        String replay = run("--set", "dataset.format=arrow", "--set", "dataset.path=" + slice.resolve("adversarial_examples.arrow"),
+                "--set", "attacks.pgd.enabled=false", "--set", "attacks.pgd_l2.enabled=false", "--set", "attacks.noise.enabled=false");
+        long differ = spark().sql("SELECT * FROM reporttest.robustness.adversarial_examples a JOIN reporttest.robustness.predictions p"
+                + " ON a.example_id = p.example_id WHERE a.run_id = '" + id + "' AND a.attack = 'pgd' AND a.epsilon = 0.1"
+                + " AND p.run_id = '" + replay + "' AND p.epsilon = 0 AND (a.predicted != p.predicted"
+                + " OR abs(a.confidence - p.confidence) > 1e-5)").count();
+        long replayed = spark().sql("SELECT * FROM reporttest.robustness.predictions WHERE run_id = '" + replay
+                + "' AND epsilon = 0").count();
+        assertEquals(stored.stream().filter(s -> s.getString(0).equals("pgd") && s.getDouble(1) == 0.1).count(), replayed);
+        assertEquals(0, differ, "the model must judge the exported inputs exactly as it judged them in the run");
+
+        CommandResult mixed = CommandResult.run(Stream.concat(Stream.of("run", "conf/default.conf", "--set", "dataset.format=arrow",
+                "--set", "dataset.path=" + all.resolve("adversarial_examples.arrow")), Arrays.stream(settings()))
+                .toArray(String[]::new));
+        assertEquals(3, mixed.exitCode());
+        assertTrue(mixed.err().contains("--attack") && mixed.err().lines().count() == 1, mixed.err());
+    }
+
     /** Validates against the official nbformat JSON schema, with Debian's python3-nbformat. */
     private static void validateNotebook(Path notebook) throws Exception {
         String[] out = exec(List.of("/usr/bin/python3", "-c", "import sys, nbformat; nb = nbformat.read(sys.argv[1],"
