@@ -17,7 +17,9 @@ public record WilsonInterval(double low, double high) {
         double denominator = 1 + z2 / n;
         double centre = (p + z2 / (2.0 * n)) / denominator;
         double half = z * Math.sqrt(p * (1 - p) / n + z2 / (4.0 * n * n)) / denominator;
-        return new WilsonInterval(Math.max(0, centre - half), Math.min(1, centre + half));
+        // At 0 % and 100 % the exact bound is 0 or 1; the formula leaves rounding residue (1e-19).
+        return new WilsonInterval(successes == 0 ? 0 : Math.max(0, centre - half),
+                successes == n ? 1 : Math.min(1, centre + half));
     }
 
     public static WilsonInterval of95(long successes, long n) {

@@ -12,11 +12,11 @@ class WilsonIntervalTest {
         assertEquals(0.236593, half.low(), 1e-6);
         assertEquals(0.763407, half.high(), 1e-6);
         WilsonInterval none = WilsonInterval.of95(0, 10);
-        assertEquals(0.0, none.low(), 1e-12);
+        assertEquals(0.0, none.low(), "exactly 0, not rounding residue");
         assertEquals(0.277533, none.high(), 1e-6);
         WilsonInterval all = WilsonInterval.of95(10, 10);
         assertEquals(0.722467, all.low(), 1e-6);
-        assertEquals(1.0, all.high(), 1e-12);
+        assertEquals(1.0, all.high(), "exactly 1");
     }
 
     @Test
