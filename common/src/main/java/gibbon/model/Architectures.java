@@ -22,6 +22,24 @@ public final class Architectures {
         return List.of(BASELINE_CNN);
     }
 
+    /**
+     * Multiply-add operations (counted as 2 FLOPs) of one image's forward pass through the
+     * convolutions and dense layers: the work an attack's gradient step does twice (forward, then
+     * the input gradient back through the same layers).
+     */
+    public static long forwardFlops(String name, int[] inputShape, int numClasses) {
+        if (!BASELINE_CNN.equals(name)) {
+            throw GibbonException.model("no FLOP count for architecture '" + name + "'");
+        }
+        long rows = inputShape[1];
+        long cols = inputShape[2];
+        long conv1 = rows * cols * 32 * inputShape[0] * 9;
+        long conv2 = (rows / 2) * (cols / 2) * 64 * 32 * 9;
+        long dense1 = (rows / 4) * (cols / 4) * 64 * 128;
+        long dense2 = 128L * numClasses;
+        return 2 * (conv1 + conv2 + dense1 + dense2);
+    }
+
     /** Builds the (uninitialised) Block for an architecture. */
     public static Block build(String name, int numClasses) {
         if (BASELINE_CNN.equals(name)) {

@@ -17,6 +17,7 @@ import picocli.CommandLine.ScopeType;
 @Command(name = "gibbon", mixinStandardHelpOptions = true, versionProvider = GibbonCommand.Version.class,
         description = "Measures how easily a trained image classifier is fooled.",
         subcommands = {RunCommand.class, TrainCommand.class, SqlCommand.class, ReportCommand.class, ExportCommand.class,
+                BenchCommand.class,
                 AttacksCommand.class,
                 ConfigCommand.class,
                 CommandLine.HelpCommand.class})
@@ -29,7 +30,7 @@ public final class GibbonCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(new CommandLine(this), "missing command (run, train, sql, report, export, attacks, config)");
+        throw new CommandLine.ParameterException(new CommandLine(this), "missing command (run, train, sql, report, export, bench, attacks, config)");
     }
 
     public static void main(String[] args) {

@@ -1,0 +1,56 @@
+#!/usr/bin/python3
+"""The peer of Gibbon's attack kernel in plain PyTorch: PGD steps (input gradient of the
+cross-entropy, signed step, projection, clipping) on a TorchScript classifier, timed the way
+`gibbon bench` times its own loop. Run with Debian's python3-torch:
+
+    /usr/bin/python3 bench/pytorch_kernel.py MODEL.pt --batch 256 --steps 20 --threads 1 --repeats 3
+
+Prints one JSON object: images x gradient steps per second for each repetition.
+"""
+import argparse
+import json
+import time
+
+import torch
+import torch.nn.functional as F
+
+
+def pgd(model, x, y, eps, alpha, steps):
+    adv = x.clone()
+    for _ in range(steps):
+        adv.requires_grad_(True)
+        loss = F.cross_entropy(model(adv), y, reduction="sum")
+        (grad,) = torch.autograd.grad(loss, adv)
+        with torch.no_grad():
+            adv = adv + alpha * grad.sign()
+            adv = torch.min(torch.max(adv, x - eps), x + eps).clamp(0, 1)
+    return adv.detach()
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("model")
+    p.add_argument("--batch", type=int, default=256)
+    p.add_argument("--steps", type=int, default=20)
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--shape", default="1,28,28")
+    a = p.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(0)
+    model = torch.jit.load(a.model).eval()
+    shape = [int(s) for s in a.shape.split(",")]
+    x = torch.rand([a.batch] + shape)
+    y = torch.randint(0, 10, (a.batch,))
+    pgd(model, x, y, 0.1, 0.01, 2)  # warm-up: first calls compile and allocate
+    rates = []
+    for _ in range(a.repeats):
+        start = time.perf_counter()
+        pgd(model, x, y, 0.1, 0.01, a.steps)
+        rates.append(a.batch * a.steps / (time.perf_counter() - start))
+    print(json.dumps({"torch": torch.__version__, "threads": a.threads, "batch": a.batch, "steps": a.steps,
+                      "images_x_steps_per_s": rates}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,86 @@
+package gibbon.bench;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
+import gibbon.attack.Attack;
+import gibbon.attack.AttackParams;
+import gibbon.attack.AttackRegistry;
+import gibbon.attack.ExampleRandom;
+import gibbon.model.Classifier;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.LongStream;
+
+/**
+ * The attack loop alone, without Spark: how many images x gradient steps per second Gibbon's PGD
+ * loop achieves on a model, and the fp32 matrix-multiply rate of the same libtorch on the same
+ * threads, the ceiling the loop is measured against. Times are printed, never asserted.
+ */
+public final class KernelBench {
+    private KernelBench() {}
+
+    /** libtorch intra-op threads for everything that follows in this process. */
+    public static void threads(int threads) {
+        JniUtils.setNumThreads(threads);
+    }
+
+    /**
+     * Repeated timings of {@code steps} signed-gradient steps (BIM: Gibbon's PGD loop without the
+     * random start and without stopping early) on one random batch.
+     *
+     * @return images x gradient steps per second, one value per repetition after a warm-up
+     */
+    public static List<Double> attackLoop(Classifier model, int batch, int steps, int repeats) {
+        int[] s = model.metadata().inputShape();
+        Attack bim = AttackRegistry.find("bim").orElseThrow().create(new AttackParams(Map.of("steps", steps,
+                "step-size", 0.01, "relative-step-size", 0.0, "random-start", false, "early-stop", false)));
+        List<Double> rates = new ArrayList<>();
+        try (NDManager manager = model.newBatchManager()) {
+            manager.getEngine().setRandomSeed(1);
+            NDArray x = manager.randomUniform(0f, 1f, new Shape(batch, s[0], s[1], s[2]));
+            NDArray y = manager.randomInteger(0, model.metadata().numClasses(), new Shape(batch), ai.djl.ndarray.types.DataType.INT32);
+            NDArray eps = manager.full(new Shape(batch, 1, 1, 1), 0.1f);
+            ExampleRandom random = ExampleRandom.of(1, LongStream.range(0, batch).toArray(), "bench", 0.1);
+            for (int r = -1; r < repeats; r++) {
+                long start = System.nanoTime();
+                bim.perturb(model, x, y, eps, random).close();
+                double seconds = (System.nanoTime() - start) / 1e9;
+                if (r >= 0) {
+                    rates.add(batch * (double) steps / seconds);
+                }
+            }
+        }
+        return rates;
+    }
+
+    /** GFLOP/s of an n x n fp32 matrix product (2 n^3 operations), one value per repetition. */
+    public static List<Double> matmul(Classifier model, int n, int repeats) {
+        List<Double> rates = new ArrayList<>();
+        try (NDManager manager = model.newBatchManager()) {
+            NDArray a = manager.randomUniform(-1f, 1f, new Shape(n, n));
+            NDArray b = manager.randomUniform(-1f, 1f, new Shape(n, n));
+            a.matMul(b).close();
+            int inner = Math.max(1, (int) (4e9 / (2.0 * n * n * n)));
+            for (int r = 0; r < repeats; r++) {
+                long start = System.nanoTime();
+                for (int i = 0; i < inner; i++) {
+                    NDArray c = a.matMul(b);
+                    c.close();
+                }
+                rates.add(inner * 2.0 * n * n * n / ((System.nanoTime() - start) / 1e9) / 1e9);
+            }
+        }
+        return rates;
+    }
+
+    /** Minimum, median and maximum of repeated measurements. */
+    public static double[] spread(List<Double> values) {
+        List<Double> sorted = values.stream().sorted().toList();
+        int n = sorted.size();
+        double median = n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+        return new double[] {sorted.get(0), median, sorted.get(n - 1)};
+    }
+}

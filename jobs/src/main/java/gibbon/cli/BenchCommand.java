@@ -1,0 +1,299 @@
+package gibbon.cli;
+
+import ai.djl.Device;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import gibbon.attack.AttackParams;
+import gibbon.attack.AttackPlan;
+import gibbon.attack.AttackRegistry;
+import gibbon.bench.KernelBench;
+import gibbon.bench.SweepBench;
+import gibbon.config.ConfigLoader;
+import gibbon.config.ExperimentConfig;
+import gibbon.data.Example;
+import gibbon.data.IdxDataset;
+import gibbon.model.Architectures;
+import gibbon.model.Classifier;
+import gibbon.model.ClassifierCache;
+import gibbon.model.ModelSpec;
+import gibbon.jobs.GibbonSpark;
+import gibbon.jobs.RobustnessJob;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.GZIPInputStream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code gibbon bench}: the performance figures of docs/performance.md, measured side by side in
+ * one process on this machine: the attack loop against raw PyTorch and against the matmul peak,
+ * the sweep against a per-epsilon loop, Spark end to end against the loop, and executor memory as
+ * the dataset grows. It prints figures and ratios; it asserts nothing.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Measure Gibbon's attack throughput against its baselines and print the table (docs/performance.md).")
+final class BenchCommand implements Callable<Integer> {
+    private static final String DATA = "bundled/fashion-mnist/t10k-";
+
+    @Option(names = "--batch", defaultValue = "256", description = "Batch size (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--steps", defaultValue = "20", description = "Gradient steps of the timed loops (default: ${DEFAULT-VALUE}).")
+    int steps;
+
+    @Option(names = "--repeats", defaultValue = "3", description = "Repetitions of each measurement (default: ${DEFAULT-VALUE}).")
+    int repeats;
+
+    @Option(names = "--examples", defaultValue = "256", description = "Examples for the sweep comparison (default: ${DEFAULT-VALUE}).")
+    int examples;
+
+    @Option(names = "--end-to-end-examples", defaultValue = "1024", description = "Examples of the Spark runs (default: ${DEFAULT-VALUE}).")
+    int endToEndExamples;
+
+    @Option(names = "--torchscript", defaultValue = "common/src/test/resources/torchscript/fashion_bn_cnn.pt",
+            description = "TorchScript model timed in both DJL and raw PyTorch (default: ${DEFAULT-VALUE}).")
+    Path torchscript;
+
+    @Option(names = "--python", defaultValue = "/usr/bin/python3", description = "Python with torch (default: ${DEFAULT-VALUE}).")
+    String python;
+
+    @Option(names = "--skip", split = ",", paramLabel = "PART",
+            description = "Parts to leave out: kernel, pytorch, sweep, end-to-end, memory.")
+    List<String> skip = new ArrayList<>();
+
+    private final PrintStream out = System.out;
+
+    @Override
+    public Integer call() throws Exception {
+        ExperimentConfig defaults = ConfigLoader.load(Path.of("conf", "default.conf"), List.of());
+        Classifier bundled = ClassifierCache.get(defaults.model(), Device.cpu(), 1, Map.of());
+        out.printf("machine: %s, %d cores; JVM %s; libtorch 2.7.1 via DJL (bundled); batch %d, %d repeats (min / median / max)%n",
+                cpuModel(), Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), batch, repeats);
+        long flops = 2 * Architectures.forwardFlops(bundled.metadata().architecture(), bundled.metadata().inputShape(),
+                bundled.metadata().numClasses());
+        out.printf("bundled CNN: %.2f MFLOP per image x gradient step (forward + input gradient)%n%n", flops / 1e6);
+        int cores = Runtime.getRuntime().availableProcessors();
+        List<Integer> threadCounts = cores >= 2 ? List.of(1, 2) : List.of(1);
+        if (!skip.contains("kernel")) {
+            kernel(bundled, flops, threadCounts);
+        }
+        if (!skip.contains("pytorch")) {
+            pytorch(threadCounts);
+        }
+        KernelBench.threads(1);
+        if (!skip.contains("sweep")) {
+            sweep(bundled, defaults);
+        }
+        if (!skip.contains("end-to-end")) {
+            endToEnd(bundled);
+        }
+        if (!skip.contains("memory")) {
+            memory();
+        }
+        return 0;
+    }
+
+    private void kernel(Classifier model, long flops, List<Integer> threadCounts) {
+        out.println("1. attack loop alone (DJL, bundled CNN) against the fp32 matmul peak of the same libtorch");
+        out.printf("   %-8s %-32s %-26s %s%n", "threads", "images x steps / s", "GFLOP/s (matmul 1024)", "share of peak");
+        for (int t : threadCounts) {
+            KernelBench.threads(t);
+            double[] loop = KernelBench.spread(KernelBench.attackLoop(model, batch, steps, repeats));
+            double[] peak = KernelBench.spread(KernelBench.matmul(model, 1024, repeats));
+            double achieved = loop[1] * flops / 1e9;
+            out.printf("   %-8d %-32s %-26s %.0f %% (%.1f of %.1f GFLOP/s)%n", t, triple(loop, "%.0f"), triple(peak, "%.1f"),
+                    100 * achieved / peak[1], achieved, peak[1]);
+        }
+        out.println();
+    }
+
+    private void pytorch(List<Integer> threadCounts) throws Exception {
+        out.println("2. the same TorchScript model (" + torchscript + "): DJL loop vs raw PyTorch (" + python + ")");
+        Classifier model = ClassifierCache.get(ModelSpec.torchscript(torchscript.toString(), List.of(1, 28, 28),
+                List.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9")), Device.cpu(), 1, Map.of());
+        out.printf("   %-8s %-32s %-32s %s%n", "threads", "Gibbon images x steps / s", "PyTorch images x steps / s",
+                "Gibbon / PyTorch");
+        for (int t : threadCounts) {
+            KernelBench.threads(t);
+            double[] gibbon = KernelBench.spread(KernelBench.attackLoop(model, batch, steps, repeats));
+            String pythonOut = exec(List.of(python, "bench/pytorch_kernel.py", torchscript.toString(), "--batch",
+                    String.valueOf(batch), "--steps", String.valueOf(steps), "--threads", String.valueOf(t), "--repeats",
+                    String.valueOf(repeats)));
+            JsonNode json = new ObjectMapper().readTree(pythonOut.lines().reduce((a, b) -> b).orElse("{}"));
+            List<Double> rates = new ArrayList<>();
+            json.path("images_x_steps_per_s").forEach(v -> rates.add(v.asDouble()));
+            if (rates.isEmpty()) {
+                out.printf("   %-8d %-32s %s%n", t, triple(gibbon, "%.0f"), "PyTorch did not run: " + pythonOut.strip());
+                continue;
+            }
+            double[] torch = KernelBench.spread(rates);
+            out.printf("   %-8d %-32s %-32s %.2f (torch %s)%n", t, triple(gibbon, "%.0f"), triple(torch, "%.0f"),
+                    gibbon[1] / torch[1], json.path("torch").asText());
+        }
+        out.println();
+    }
+
+    private void sweep(Classifier model, ExperimentConfig defaults) throws IOException {
+        out.printf("3. the default epsilon sweep vs a per-epsilon loop (each epsilon its own attack, clean pass repeated),"
+                + " %d examples, 1 thread%n", examples);
+        List<Example> data = examples(examples);
+        out.printf("   %-10s %-26s %-26s %-9s %s%n", "attack", "per-epsilon loop (s)", "Gibbon sweep (s)", "speed-up",
+                "robust accuracy: loop / sweep");
+        for (String name : List.of("fgsm", "pgd")) {
+            AttackPlan plan = defaults.attacks().stream().filter(p -> p.label().equals(name)).findFirst().orElseThrow();
+            List<Double> loop = new ArrayList<>();
+            List<Double> swept = new ArrayList<>();
+            SweepBench.Timing a = null;
+            SweepBench.Timing b = null;
+            for (int r = 0; r < repeats; r++) {
+                a = SweepBench.perEpsilonLoop(model, plan, data, defaults.seed(), batch);
+                b = SweepBench.sweep(model, plan, data, defaults.seed(), batch);
+                loop.add(a.seconds());
+                swept.add(b.seconds());
+            }
+            double[] l = KernelBench.spread(loop);
+            double[] s = KernelBench.spread(swept);
+            StringBuilder acc = new StringBuilder();
+            for (double e : plan.epsilons()) {
+                acc.append(String.format(Locale.ROOT, "%s:%.3f/%.3f ", e, a.robustAccuracy().get(e), b.robustAccuracy().get(e)));
+            }
+            out.printf("   %-10s %-26s %-26s %-9s %s%n", name + (name.equals("pgd") ? "-" + steps : ""), triple(l, "%.1f"),
+                    triple(s, "%.1f"), String.format(Locale.ROOT, "%.2fx", l[1] / s[1]), acc.toString().strip());
+        }
+        out.println();
+    }
+
+    private void endToEnd(Classifier model) throws IOException {
+        out.printf("4. end to end: gibbon run (bim, %d steps, epsilon 0.1, %d examples) on Spark vs the loop alone%n", steps,
+                endToEndExamples);
+        Path warehouse = Files.createTempDirectory("gibbon-bench-warehouse");
+        KernelBench.threads(1);
+        double kernel = KernelBench.spread(KernelBench.attackLoop(model, batch, steps, repeats))[1];
+        Map<String, Double> medians = new HashMap<>();
+        out.printf("   %-10s %-32s %s%n", "master", "images x steps / s", "vs loop alone (1 thread)");
+        for (String master : List.of("local[1]", "local[2]")) {
+            List<Double> rates = new ArrayList<>();
+            for (int r = 0; r < repeats; r++) {
+                ExperimentConfig config = ConfigLoader.load(Path.of("conf", "default.conf"), List.of(
+                        "spark.master=\"" + master + "\"", "dataset.limit=" + endToEndExamples, "output.warehouse=" + warehouse,
+                        "attacks.fgsm.enabled=false", "attacks.pgd.enabled=false", "attacks.pgd_l2.enabled=false",
+                        "attacks.noise.enabled=false", "attacks.bim = { epsilons = [0.1], steps = " + steps
+                                + ", early-stop = false }", "sweep.batch-size=" + batch, "output.adversarial-fraction=0"));
+                RobustnessJob.Outcome o = new RobustnessJob(config, new PrintStream(OutputStream.nullOutputStream()), null,
+                        false).run();
+                rates.add(endToEndExamples * (double) steps / o.seconds());
+                GibbonSpark.stopIfRunning();
+            }
+            double[] s = KernelBench.spread(rates);
+            medians.put(master, s[1]);
+            out.printf("   %-10s %-32s %.2f%n", master, triple(s, "%.0f"), s[1] / kernel);
+        }
+        out.printf("   local[2] / local[1]: %.2f%n%n", medians.get("local[2]") / medians.get("local[1]"));
+    }
+
+    private void memory() throws Exception {
+        out.println("5. memory: peak RSS of gibbon run (fgsm, epsilon 0.1, local[2]) as the dataset grows");
+        Path dir = Files.createTempDirectory("gibbon-bench-memory");
+        Path images = dir.resolve("images-idx3-ubyte");
+        Path labels = dir.resolve("labels-idx1-ubyte");
+        repeat(DATA + "images-idx3-ubyte.gz", images, 16, 6);
+        repeat(DATA + "labels-idx1-ubyte.gz", labels, 8, 6);
+        long[] peaks = new long[2];
+        int[] sizes = {10_000, 60_000};
+        for (int i = 0; i < 2; i++) {
+            long start = System.nanoTime();
+            peaks[i] = peakRss(List.of("./gibbon", "run", "--set", "dataset.images=" + images, "--set", "dataset.labels=" + labels,
+                    "--set", "dataset.limit=" + sizes[i], "--set", "output.warehouse=" + dir.resolve("warehouse"),
+                    "--set", "spark.master=\"local[2]\"", "--set", "attacks.pgd.enabled=false", "--set", "attacks.pgd_l2.enabled=false",
+                    "--set", "attacks.noise.enabled=false", "--set", "attacks.fgsm.epsilons=[0.1]"));
+            out.printf("   %,7d examples: peak RSS %,d MB (%.0f s)%n", sizes[i], peaks[i] / 1024, (System.nanoTime() - start) / 1e9);
+        }
+        out.printf("   growth from 10k to 60k: %+.1f %%%n%n", 100.0 * (peaks[1] - peaks[0]) / peaks[0]);
+    }
+
+    /** An IDX file made of {@code times} copies of a gzipped one's records, with the count adjusted. */
+    private static void repeat(String source, Path target, int header, int times) throws IOException {
+        byte[] all;
+        try (InputStream in = new GZIPInputStream(Files.newInputStream(Path.of(source)))) {
+            all = in.readAllBytes();
+        }
+        try (OutputStream out = Files.newOutputStream(target)) {
+            byte[] head = all.clone();
+            int count = java.nio.ByteBuffer.wrap(all, 4, 4).getInt() * times;
+            java.nio.ByteBuffer.wrap(head, 4, 4).putInt(count);
+            out.write(head, 0, header);
+            for (int i = 0; i < times; i++) {
+                out.write(all, header, all.length - header);
+            }
+        }
+    }
+
+    /** Runs a command and returns the peak of its VmHWM, polled from /proc while it runs (kB). */
+    private static long peakRss(List<String> command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        Path status = Path.of("/proc", String.valueOf(p.pid()), "status");
+        long peak = 0;
+        while (!p.waitFor(100, TimeUnit.MILLISECONDS)) {
+            try {
+                for (String line : Files.readAllLines(status)) {
+                    if (line.startsWith("VmHWM:")) {
+                        peak = Math.max(peak, Long.parseLong(line.replaceAll("[^0-9]", "")));
+                    }
+                }
+            } catch (IOException e) {
+                // The process ended between the check and the read.
+            }
+        }
+        if (p.exitValue() != 0) {
+            throw new IllegalStateException(String.join(" ", command) + " failed with exit " + p.exitValue());
+        }
+        return peak;
+    }
+
+    private static List<Example> examples(int n) {
+        IdxDataset d = IdxDataset.open(DATA + "images-idx3-ubyte.gz", DATA + "labels-idx1-ubyte.gz", Map.of());
+        List<Example> out = new ArrayList<>(n);
+        d.read(0, n).forEachRemaining(out::add);
+        return out;
+    }
+
+    private static String exec(List<String> command) throws Exception {
+        Process p;
+        try {
+            p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        } catch (IOException e) {
+            return "{} cannot start " + command.get(0) + ": " + e.getMessage();
+        }
+        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+        p.getInputStream().transferTo(buffer);
+        p.waitFor();
+        return buffer.toString(StandardCharsets.UTF_8);
+    }
+
+    private static String cpuModel() {
+        try {
+            return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
+                    .map(l -> l.substring(l.indexOf(':') + 1).strip()).findFirst().orElse("unknown CPU");
+        } catch (IOException e) {
+            return "unknown CPU";
+        }
+    }
+
+    private static String triple(double[] v, String format) {
+        return String.format(Locale.ROOT, format + " / " + format + " / " + format, v[0], v[1], v[2]);
+    }
+}
