@@ -55,6 +55,9 @@ public final class ResultTables {
         field("l2", DataTypes.FloatType, false),
         field("clean_correct", DataTypes.BooleanType, false),
         field("min_epsilon", DataTypes.DoubleType, true),
+        field("target", DataTypes.IntegerType, true),
+        field("target_hit", DataTypes.BooleanType, true),
+        field("broken_by", DataTypes.StringType, true),
     });
 
     public static final StructType SUMMARY_SCHEMA = new StructType(new StructField[] {
@@ -178,6 +181,7 @@ public final class ResultTables {
 
     private void create(String table, StructType schema, String partitioning) {
         if (spark.catalog().tableExists(name(table))) {
+            addMissingColumns(table, schema);
             return;
         }
         try {
@@ -189,6 +193,19 @@ public final class ResultTables {
             // A concurrent run may create it first; that is fine.
             if (!spark.catalog().tableExists(name(table))) {
                 throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
+            }
+        }
+    }
+
+    /**
+     * Adds the nullable columns a newer Gibbon declares to a table an older one created (Iceberg
+     * schema evolution: old rows read them as null), so existing warehouses keep working.
+     */
+    private void addMissingColumns(String table, StructType schema) {
+        java.util.Set<String> present = java.util.Set.of(spark.table(name(table)).columns());
+        for (StructField f : schema.fields()) {
+            if (f.nullable() && !present.contains(f.name())) {
+                spark.sql("ALTER TABLE " + name(table) + " ADD COLUMN " + f.name() + " " + f.dataType().sql());
             }
         }
     }
