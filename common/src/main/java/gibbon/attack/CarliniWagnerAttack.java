@@ -47,7 +47,9 @@ final class CarliniWagnerAttack implements Attack {
         int[] y = Rows.ints(labels);
         long[] perExample = Norm.broadcastShape(x);
         // atanh(±1) is infinite: pull the pixels at 0 and 1 in by a hair, as the reference does.
-        NDArray w0 = x.mul(2f).sub(1f).mul(0.999999f).atanh();
+        NDArray z = x.mul(2f).sub(1f).mul(0.999999f);
+        // atanh(z) = ln((1 + z) / (1 − z)) / 2; libtorch's atanh is not exposed by DJL's engine.
+        NDArray w0 = z.add(1f).div(z.neg().add(1f)).log().mul(0.5f);
         double[] c = new double[n];
         double[] lower = new double[n];
         double[] upper = new double[n];
