@@ -70,7 +70,7 @@ public final class AttackRegistry {
                     "Carlini-Wagner L2, minimal norm: Adam in tanh space, binary search over c (Carlini & Wagner, 2017)",
                     List.of(AttackParameter.integer("binary-search-steps", 5, 1, "searches over the constant c"),
                             AttackParameter.integer(STEPS, 100, 1, "Adam steps per search step"),
-                            AttackParameter.decimal("learning-rate", 0.01, 0.0, "Adam learning rate"),
+                            AttackParameter.decimal("learning-rate", 0.05, 0.0, "Adam learning rate"),
                             AttackParameter.decimal("initial-const", 0.1, 0.0, "first c, weight of the misclassification term"),
                             AttackParameter.decimal("confidence", 0.0, 0.0, "kappa: logit margin required of an adversarial")),
                     p -> new CarliniWagnerAttack(p.integer("binary-search-steps"), p.integer(STEPS),

@@ -63,7 +63,7 @@ class AttackSuiteTest {
 
     static List<PredictionRecord> sweep(List<AttackPlan> plans, List<Example> batch) {
         List<PredictionRecord> out = new ArrayList<>();
-        new AttackSweep(model, plans, 11, 128).run(batch.iterator(), n -> { }).forEachRemaining(out::add);
+        new AttackSweep(BundledModel.model(), plans, 11, 128).run(batch.iterator(), n -> { }).forEachRemaining(out::add);
         return out;
     }
 
