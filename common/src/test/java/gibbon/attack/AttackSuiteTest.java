@@ -163,6 +163,22 @@ class AttackSuiteTest {
                 AttackPlan.SWEEP, 0, 0.1)), batch.subList(0, 4)));
     }
 
+    @Test
+    void theNewAttacksReleaseEveryArray() {
+        List<AttackPlan> plans = List.of(plan("autoattack", QUICK, 0.1), plan("autoattack_l2", QUICK, 1.0),
+                plan("cw_l2", QUICK, 1.0), plan("deepfool", QUICK, 1.0), plan("mifgsm", QUICK, 0.1),
+                plan("pgd", Map.of("steps", 3, "restarts", 2, "target", "random"), 0.1));
+        NDManager root;
+        try (NDManager probe = model.newBatchManager()) {
+            root = probe.getParentManager();
+        }
+        List<PredictionRecord> out = new ArrayList<>();
+        new AttackSweep(model, plans, 11, 16).run(examples.subList(0, 16).iterator(), n -> { }).forEachRemaining(out::add);
+        int before = root.getManagedArrays().size();
+        new AttackSweep(model, plans, 11, 16).run(examples.subList(0, 64).iterator(), n -> { }).forEachRemaining(out::add);
+        assertEquals(before, root.getManagedArrays().size(), "arrays left behind after 4 batches");
+    }
+
     /** The model without gradients: what a black-box attack must be content with. */
     private record LogitsOnly(TargetModel inner) implements TargetModel {
         @Override
