@@ -14,24 +14,35 @@ import java.util.Arrays;
  * and its best loss did not improve. An example broken at any step keeps that point; otherwise
  * the point of highest loss is returned.
  *
- * <p>APGD-CE maximises the cross-entropy, with restarts. APGD-T maximises the targeted DLR loss
- * toward each of the {@code targetClasses} classes the clean input ranks highest after the top
- * one, in turn, each run only on the examples the earlier ones left unbroken.
+ * <p>APGD-CE maximises the cross-entropy and APGD-DLR the untargeted DLR loss, with restarts.
+ * APGD-T maximises the targeted DLR loss toward each of the {@code targetClasses} classes the
+ * clean input ranks highest after the top one, in turn, each run only on the examples the earlier
+ * ones left unbroken.
  */
 final class ApgdAttack implements Attack {
     private static final float TINY = 1e-12f;
     private final Norm norm;
-    private final boolean targeted;
+    private final Loss loss;
     private final int steps;
     private final int attempts;
     private final double rho;
 
+    /** The loss an APGD run maximises. */
+    enum Loss {
+        /** Cross-entropy (APGD-CE). */
+        CE,
+        /** Difference of Logits Ratio, untargeted (APGD-DLR). */
+        DLR,
+        /** Targeted DLR, one run per target class (APGD-T). */
+        DLR_TARGETED
+    }
+
     /**
-     * @param attempts restarts for APGD-CE; the number of target classes for APGD-T
+     * @param attempts restarts for APGD-CE and APGD-DLR; the number of target classes for APGD-T
      */
-    ApgdAttack(Norm norm, boolean targeted, int steps, int attempts, double rho) {
+    ApgdAttack(Norm norm, Loss loss, int steps, int attempts, double rho) {
         this.norm = norm;
-        this.targeted = targeted;
+        this.loss = loss;
         this.steps = steps;
         this.attempts = attempts;
         this.rho = rho;
@@ -54,9 +65,10 @@ final class ApgdAttack implements Attack {
 
     @Override
     public Crafted craft(TargetModel model, NDArray x, NDArray labels, NDArray epsilon, ExampleRandom random) {
-        if (!targeted) {
+        if (loss != Loss.DLR_TARGETED) {
             return Attempts.best(model, attempts, false, x, labels, epsilon, random, (a, rows, xs, ys, es, rs) ->
-                    new Attempts.Result(run(model, xs, ys, es, rs, logits -> Losses.crossEntropy(logits, ys)), null));
+                    new Attempts.Result(run(model, xs, ys, es, rs, logits -> loss == Loss.CE
+                            ? Losses.crossEntropy(logits, ys) : Losses.dlr(logits, ys)), null));
         }
         int[][] ranked = ranked(model.logits(x));
         int classes = ranked[0].length;
@@ -85,7 +97,7 @@ final class ApgdAttack implements Attack {
 
     /** One APGD run against a loss (higher is better for the attacker). */
     private NDArray run(TargetModel model, NDArray x, NDArray labels, NDArray epsilon, ExampleRandom random,
-            TargetModel.LogitLoss loss) {
+            TargetModel.LogitLoss objective) {
         int n = (int) x.getShape().get(0);
         int checkpointGap = Math.max((int) (0.22 * steps), 1);
         int minGap = Math.max((int) (0.06 * steps), 1);
@@ -97,7 +109,7 @@ final class ApgdAttack implements Attack {
                 : random.normal(x.getManager(), x.getShape().slice(1));
         NDArray adv = x.add(start.div(norm.perExample(start).add(TINY).reshape(Norm.broadcastShape(x))).mul(epsilon))
                 .clip(0f, 1f);
-        TargetModel.Gradient g = model.gradient(adv, loss);
+        TargetModel.Gradient g = model.gradient(adv, objective);
         NDArray grad = g.gradient();
         float[] lossBest = g.loss().toFloatArray();
         boolean[] broken = wrong(g.logits(), y);
@@ -123,7 +135,7 @@ final class ApgdAttack implements Attack {
                 moved = ball(x, moved, epsilon);
                 adv = ball(x, adv.add(moved.sub(adv).mul(a)).add(momentumTerm.mul(1 - a)), epsilon);
 
-                g = model.gradient(adv, loss);
+                g = model.gradient(adv, objective);
                 grad = g.gradient();
                 boolean[] wrongNow = wrong(g.logits(), y);
                 for (int j = 0; j < n; j++) {

@@ -40,6 +40,12 @@ public final class AttackRegistry {
                     p -> new MiFgsmAttack(p.integer(STEPS), p.decimal("decay"), TargetChoice.of(p))),
             apgdCe("apgd_ce", Norm.LINF),
             apgdCe("apgd_ce_l2", Norm.L2),
+            new AttackType("apgd_dlr", Norm.LINF, true,
+                    "Auto-PGD on the untargeted DLR loss, L-infinity (Croce & Hein, 2020)",
+                    List.of(steps(100), restarts(),
+                            AttackParameter.decimal(RHO, 0.75, 0.0, "step size halves when fewer steps improved the loss")),
+                    p -> new ApgdAttack(Norm.LINF, ApgdAttack.Loss.DLR, p.integer(STEPS), p.integer(RESTARTS),
+                            p.decimal(RHO))),
             apgdT("apgd_t", Norm.LINF),
             apgdT("apgd_t_l2", Norm.L2),
             fabT("fab_t", Norm.LINF),
@@ -53,18 +59,18 @@ public final class AttackRegistry {
                     "AutoAttack standard: APGD-CE, APGD-T, FAB-T, Square on the still-robust (Croce & Hein, 2020)",
                     autoAttackParameters(),
                     p -> new AutoAttack(Norm.LINF, List.of(
-                            new AutoAttack.Component("apgd_ce", new ApgdAttack(Norm.LINF, false, p.integer(STEPS), 1, 0.75)),
+                            new AutoAttack.Component("apgd_ce", apgd(Norm.LINF, ApgdAttack.Loss.CE, p.integer(STEPS), 1)),
                             new AutoAttack.Component("apgd_t",
-                                    new ApgdAttack(Norm.LINF, true, p.integer(STEPS), p.integer(TARGET_CLASSES), 0.75)),
+                                    apgd(Norm.LINF, ApgdAttack.Loss.DLR_TARGETED, p.integer(STEPS), p.integer(TARGET_CLASSES))),
                             new AutoAttack.Component("fab_t", fab(Norm.LINF, p.integer(STEPS), p.integer(TARGET_CLASSES))),
                             new AutoAttack.Component("square", new SquareAttack(p.integer(QUERIES), 0.8))))),
             new AttackType("autoattack_l2", Norm.L2, true,
                     "AutoAttack standard in L2 without Square: APGD-CE, APGD-T, FAB-T on the still-robust",
                     autoAttackParameters().subList(0, 2),
                     p -> new AutoAttack(Norm.L2, List.of(
-                            new AutoAttack.Component("apgd_ce_l2", new ApgdAttack(Norm.L2, false, p.integer(STEPS), 1, 0.75)),
+                            new AutoAttack.Component("apgd_ce_l2", apgd(Norm.L2, ApgdAttack.Loss.CE, p.integer(STEPS), 1)),
                             new AutoAttack.Component("apgd_t_l2",
-                                    new ApgdAttack(Norm.L2, true, p.integer(STEPS), p.integer(TARGET_CLASSES), 0.75)),
+                                    apgd(Norm.L2, ApgdAttack.Loss.DLR_TARGETED, p.integer(STEPS), p.integer(TARGET_CLASSES))),
                             new AutoAttack.Component("fab_t_l2", fab(Norm.L2, p.integer(STEPS), p.integer(TARGET_CLASSES)))))),
             new AttackType("cw_l2", Norm.L2, true,
                     "Carlini-Wagner L2, minimal norm: Adam in tanh space, binary search over c (Carlini & Wagner, 2017)",
@@ -124,7 +130,7 @@ public final class AttackRegistry {
         return new AttackType(name, norm, true, "Auto-PGD on cross-entropy, " + normName(norm) + " (Croce & Hein, 2020)",
                 List.of(steps(100), restarts(),
                         AttackParameter.decimal(RHO, 0.75, 0.0, "step size halves when fewer steps improved the loss")),
-                p -> new ApgdAttack(norm, false, p.integer(STEPS), p.integer(RESTARTS), p.decimal(RHO)));
+                p -> new ApgdAttack(norm, ApgdAttack.Loss.CE, p.integer(STEPS), p.integer(RESTARTS), p.decimal(RHO)));
     }
 
     private static AttackType apgdT(String name, Norm norm) {
@@ -132,7 +138,13 @@ public final class AttackRegistry {
                 "Auto-PGD on the targeted DLR loss, top-k targets, " + normName(norm) + " (Croce & Hein, 2020)",
                 List.of(steps(100), targetClasses(),
                         AttackParameter.decimal(RHO, 0.75, 0.0, "step size halves when fewer steps improved the loss")),
-                p -> new ApgdAttack(norm, true, p.integer(STEPS), p.integer(TARGET_CLASSES), p.decimal(RHO)));
+                p -> new ApgdAttack(norm, ApgdAttack.Loss.DLR_TARGETED, p.integer(STEPS), p.integer(TARGET_CLASSES),
+                        p.decimal(RHO)));
+    }
+
+    /** An ensemble's APGD component, with AutoAttack's rho. */
+    private static ApgdAttack apgd(Norm norm, ApgdAttack.Loss loss, int steps, int attempts) {
+        return new ApgdAttack(norm, loss, steps, attempts, 0.75);
     }
 
     private static FabAttack fab(Norm norm, int steps, int targetClasses) {

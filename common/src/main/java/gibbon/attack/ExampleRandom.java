@@ -57,11 +57,6 @@ public final class ExampleRandom {
         return new ExampleRandom(s, f);
     }
 
-    /** Number of examples. */
-    public int size() {
-        return streams.length;
-    }
-
     /** One uniform integer in [0, bound) per example. */
     public int[] integers(int bound) {
         int[] out = new int[streams.length];
