@@ -27,4 +27,26 @@ public interface Attack {
      * @return adversarial inputs shaped like {@code x}
      */
     NDArray perturb(TargetModel model, NDArray x, NDArray labels, NDArray epsilon, ExampleRandom random);
+
+    /**
+     * Crafts adversarial inputs and says, per example, what the attack aimed at and which of its
+     * components broke it. Attacks with nothing to say beyond the inputs keep this default.
+     */
+    default Crafted craft(TargetModel model, NDArray x, NDArray labels, NDArray epsilon, ExampleRandom random) {
+        return new Crafted(perturb(model, x, labels, epsilon, random), null, null);
+    }
+
+    /**
+     * An attack's result on a batch.
+     *
+     * @param adversarial inputs shaped like the clean batch
+     * @param targets per example the class the attack aimed at, {@link #NO_TARGET} where it aimed at
+     *     none; null for an untargeted attack
+     * @param brokenBy per example the component (of an ensemble) whose input is returned because it
+     *     fooled the model, null entries where none did; null for attacks without components
+     */
+    record Crafted(NDArray adversarial, int[] targets, String[] brokenBy) {
+        /** The entry of {@code targets} for an example without a target. */
+        public static final int NO_TARGET = -1;
+    }
 }

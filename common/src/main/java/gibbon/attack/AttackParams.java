@@ -22,6 +22,10 @@ public record AttackParams(Map<String, Object> values) implements Serializable {
         return (Boolean) require(name);
     }
 
+    public String text(String name) {
+        return require(name).toString();
+    }
+
     private Object require(String name) {
         Object v = values.get(name);
         if (v == null) {

@@ -96,6 +96,8 @@ public final class AttackSweep {
                 float[][] linf = new float[epsilons.size()][];
                 float[][] l2 = new float[epsilons.size()][];
                 float[][] inputs = new float[epsilons.size()][];
+                int[][] targets = new int[epsilons.size()][];
+                String[][] brokenBy = new String[epsilons.size()][];
                 for (int k = 0; k < epsilons.size(); k++) {
                     double epsilon = epsilons.get(k);
                     if (epsilon == 0) {
@@ -108,7 +110,10 @@ public final class AttackSweep {
                     try (NDScope scope = new NDScope()) {
                         double[] budgets = new double[n];
                         Arrays.fill(budgets, epsilon);
-                        NDArray adv = adversarial(attack, plan.label(), x, y, ids, budgets);
+                        Attack.Crafted crafted = crafted(attack, plan.label(), x, y, ids, budgets);
+                        NDArray adv = crafted.adversarial();
+                        targets[k] = crafted.targets();
+                        brokenBy[k] = crafted.brokenBy();
                         NDArray delta = adv.sub(x);
                         linf[k] = Norm.LINF.perExample(delta).toFloatArray();
                         l2[k] = Norm.L2.perExample(delta).toFloatArray();
@@ -122,10 +127,15 @@ public final class AttackSweep {
                 }
                 for (int k = 0; k < epsilons.size(); k++) {
                     for (int i = 0; i < n; i++) {
+                        Integer target = targets[k] == null || targets[k][i] == Attack.Crafted.NO_TARGET ? null
+                                : targets[k][i];
                         out.add(new PredictionRecord(ids[i], labels[i], plan.label(), attack.norm().tableName(),
                                 epsilons.get(k), judged[k].predicted[i], judged[k].predicted[i] == labels[i],
                                 judged[k].confidence[i], judged[k].trueClassProb[i], linf[k][i], l2[k][i],
-                                clean.predicted[i] == labels[i], minEpsilon[i], kept[i] ? row(inputs[k], i) : null));
+                                clean.predicted[i] == labels[i], minEpsilon[i], target,
+                                target == null ? null : judged[k].predicted[i] == target,
+                                brokenBy[k] == null ? null : brokenBy[k][i],
+                                kept[i] ? row(inputs[k], i) : null));
                     }
                 }
             }
@@ -243,16 +253,21 @@ public final class AttackSweep {
      * perturbation, so the result stays in the ball).
      */
     NDArray adversarial(Attack attack, String label, NDArray x, NDArray y, long[] ids, double[] epsilons) {
+        return crafted(attack, label, x, y, ids, epsilons).adversarial();
+    }
+
+    /** As {@link #adversarial}, with what the attack says about each example's target and breaker. */
+    Attack.Crafted crafted(Attack attack, String label, NDArray x, NDArray y, long[] ids, double[] epsilons) {
         float[] budgets = new float[epsilons.length];
         for (int i = 0; i < budgets.length; i++) {
             budgets[i] = (float) epsilons[i];
         }
         NDArray eps = x.getManager().create(budgets).reshape(Norm.broadcastShape(x));
         ExampleRandom random = ExampleRandom.of(runSeed, ids, label, epsilons);
-        NDArray crafted = attack.perturb(model, x, y, eps, random);
-        NDArray adv = x.add(attack.norm().project(crafted.sub(x), eps)).clip(0f, 1f);
-        crafted.close();
-        return adv;
+        Attack.Crafted crafted = attack.craft(model, x, y, eps, random);
+        NDArray adv = x.add(attack.norm().project(crafted.adversarial().sub(x), eps)).clip(0f, 1f);
+        crafted.adversarial().close();
+        return new Attack.Crafted(adv, crafted.targets(), crafted.brokenBy());
     }
 
     /** Predictions of a batch as Java arrays: class, its probability, and the true class's. */

@@ -16,7 +16,10 @@ import java.util.function.Function;
 public record AttackType(String name, Norm norm, boolean needsGradients, String description,
         List<AttackParameter> parameters, Function<AttackParams, Attack> factory) {
 
+    /** Builds the attack; parameters the given values leave out take their declared defaults. */
     public Attack create(AttackParams params) {
-        return factory.apply(params);
+        java.util.Map<String, Object> values = new java.util.HashMap<>(params.values());
+        parameters.forEach(p -> values.putIfAbsent(p.name(), p.defaultValue()));
+        return factory.apply(new AttackParams(values));
     }
 }

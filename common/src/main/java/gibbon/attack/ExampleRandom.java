@@ -14,9 +14,12 @@ import java.util.SplittableRandom;
  */
 public final class ExampleRandom {
     private final SplittableRandom[] streams;
+    /** Per-example seeds that leave out epsilon: choices that must not change along a sweep. */
+    private final long[] epsilonFreeSeeds;
 
-    private ExampleRandom(SplittableRandom[] streams) {
+    private ExampleRandom(SplittableRandom[] streams, long[] epsilonFreeSeeds) {
         this.streams = streams;
+        this.epsilonFreeSeeds = epsilonFreeSeeds;
     }
 
     public static ExampleRandom of(long runSeed, long[] exampleIds, String attack, double epsilon) {
@@ -32,11 +35,49 @@ public final class ExampleRandom {
             attackHash = 31 * attackHash + b;
         }
         SplittableRandom[] streams = new SplittableRandom[exampleIds.length];
+        long[] epsilonFree = new long[exampleIds.length];
         for (int i = 0; i < exampleIds.length; i++) {
-            long seed = mix(mix(mix(runSeed) ^ exampleIds[i]) ^ attackHash) ^ Double.doubleToLongBits(epsilons[i]);
-            streams[i] = new SplittableRandom(mix(seed));
+            epsilonFree[i] = mix(mix(mix(runSeed) ^ exampleIds[i]) ^ attackHash);
+            streams[i] = new SplittableRandom(mix(epsilonFree[i] ^ Double.doubleToLongBits(epsilons[i])));
         }
-        return new ExampleRandom(streams);
+        return new ExampleRandom(streams, epsilonFree);
+    }
+
+    /**
+     * The streams of some examples only (the same stream objects, so draws advance them): lets an
+     * attack keep working on a subset of its batch while each example keeps its own sequence.
+     */
+    public ExampleRandom select(int[] indices) {
+        SplittableRandom[] s = new SplittableRandom[indices.length];
+        long[] f = new long[indices.length];
+        for (int j = 0; j < indices.length; j++) {
+            s[j] = streams[indices[j]];
+            f[j] = epsilonFreeSeeds[indices[j]];
+        }
+        return new ExampleRandom(s, f);
+    }
+
+    /** One uniform integer in [0, bound) per example. */
+    public int[] integers(int bound) {
+        int[] out = new int[streams.length];
+        for (int i = 0; i < streams.length; i++) {
+            out[i] = streams[i].nextInt(bound);
+        }
+        return out;
+    }
+
+    /**
+     * One class in [0, classes) per example, uniform over the classes other than {@code exclude[i]},
+     * that depends on (run seed, example id, attack) but not on epsilon nor on earlier draws: a
+     * random target stays the same across a sweep and a bisection.
+     */
+    public int[] otherClasses(int classes, int[] exclude) {
+        int[] out = new int[streams.length];
+        for (int i = 0; i < streams.length; i++) {
+            int pick = new SplittableRandom(mix(epsilonFreeSeeds[i] ^ 0x7a3d1b5c9e2f4a61L)).nextInt(classes - 1);
+            out[i] = pick >= exclude[i] ? pick + 1 : pick;
+        }
+        return out;
     }
 
     /** SplitMix64's finaliser: spreads nearby inputs over the whole 64-bit range. */

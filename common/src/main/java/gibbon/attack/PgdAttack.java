@@ -7,13 +7,22 @@ import ai.djl.ndarray.NDScope;
  * Projected Gradient Descent, L-infinity (Madry et al., 2018): from a uniform random start in the
  * ball, repeated signed-gradient steps, each followed by projection onto the ball and clipping to
  * [0, 1]. Without the random start it is BIM, the Basic Iterative Method (Kurakin et al., 2017),
- * registered as {@code bim} with Kurakin's defaults.
+ * registered as {@code bim} with Kurakin's defaults. Targeted, each step descends the
+ * cross-entropy of the target class; with restarts, each example keeps its worst case.
  */
 public final class PgdAttack implements Attack {
     private final IterativeSchedule schedule;
+    private final TargetChoice target;
+    private final int restarts;
 
     PgdAttack(IterativeSchedule schedule) {
+        this(schedule, new TargetChoice(TargetChoice.NONE), 1);
+    }
+
+    PgdAttack(IterativeSchedule schedule, TargetChoice target, int restarts) {
         this.schedule = schedule;
+        this.target = target;
+        this.restarts = restarts;
     }
 
     @Override
@@ -28,7 +37,32 @@ public final class PgdAttack implements Attack {
 
     @Override
     public NDArray perturb(TargetModel model, NDArray x, NDArray labels, NDArray epsilon, ExampleRandom random) {
+        return craft(model, x, labels, epsilon, random).adversarial();
+    }
+
+    @Override
+    public Crafted craft(TargetModel model, NDArray x, NDArray labels, NDArray epsilon, ExampleRandom random) {
+        int[] targets = target.targeted() ? target.choose(model.logits(x), Rows.ints(labels), random) : null;
+        if (restarts == 1) {
+            NDArray aim = targets == null ? labels : Rows.classes(labels, targets);
+            return new Crafted(run(model, x, aim, targets != null, epsilon, random), targets, null);
+        }
+        return Attempts.best(model, restarts, true, x, labels, epsilon, random, (a, rows, xs, ys, es, rs) -> {
+            if (targets == null) {
+                return new Attempts.Result(run(model, xs, ys, false, es, rs), null);
+            }
+            int[] t = Attempts.pick(targets, rows);
+            return new Attempts.Result(run(model, xs, Rows.classes(ys, t), true, es, rs), t);
+        });
+    }
+
+    /** One run from a (random) start; {@code aim} is the true class, or the target when targeted. */
+    private NDArray run(TargetModel model, NDArray x, NDArray aim, boolean targeted, NDArray epsilon,
+            ExampleRandom random) {
         NDArray alpha = schedule.stepFor(epsilon);
+        if (targeted) {
+            alpha = alpha.neg();
+        }
         NDArray adv = schedule.randomStart()
                 ? x.add(random.uniform(x.getManager(), x.getShape().slice(1), -1f, 1f).mul(epsilon)).clip(0f, 1f)
                 : x.duplicate();
@@ -36,7 +70,7 @@ public final class PgdAttack implements Attack {
             NDArray next;
             // Each step's temporaries die with its scope; only the new iterate survives.
             try (NDScope scope = new NDScope()) {
-                NDArray moved = adv.add(model.lossGradient(adv, labels).sign().mul(alpha));
+                NDArray moved = adv.add(model.lossGradient(adv, aim).sign().mul(alpha));
                 next = x.add(Norm.LINF.project(moved.sub(x), epsilon)).clip(0f, 1f);
                 NDScope.unregister(next);
             }

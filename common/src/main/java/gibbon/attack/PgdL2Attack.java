@@ -6,14 +6,17 @@ import ai.djl.ndarray.NDScope;
 /**
  * Projected Gradient Descent, L2 (Madry et al., 2018; as torchattacks' PGDL2): steps along the
  * gradient normalised to unit L2 norm per example, each followed by projection onto the L2 ball
- * and clipping to [0, 1]. The random start is uniform in radius along a Gaussian direction.
+ * and clipping to [0, 1]. The random start is uniform in radius along a Gaussian direction. With
+ * restarts, each example keeps its worst case.
  */
 public final class PgdL2Attack implements Attack {
     private static final float TINY = 1e-10f;
     private final IterativeSchedule schedule;
+    private final int restarts;
 
-    PgdL2Attack(IterativeSchedule schedule) {
+    PgdL2Attack(IterativeSchedule schedule, int restarts) {
         this.schedule = schedule;
+        this.restarts = restarts;
     }
 
     @Override
@@ -28,6 +31,14 @@ public final class PgdL2Attack implements Attack {
 
     @Override
     public NDArray perturb(TargetModel model, NDArray x, NDArray labels, NDArray epsilon, ExampleRandom random) {
+        if (restarts == 1) {
+            return run(model, x, labels, epsilon, random);
+        }
+        return Attempts.best(model, restarts, false, x, labels, epsilon, random,
+                (a, rows, xs, ys, es, rs) -> new Attempts.Result(run(model, xs, ys, es, rs), null)).adversarial();
+    }
+
+    private NDArray run(TargetModel model, NDArray x, NDArray labels, NDArray epsilon, ExampleRandom random) {
         NDArray alpha = schedule.stepFor(epsilon);
         long[] perExample = Norm.broadcastShape(x);
         NDArray adv;

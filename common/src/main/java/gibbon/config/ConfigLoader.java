@@ -484,6 +484,17 @@ public final class ConfigLoader {
         if (p.type() == Boolean.class) {
             return typed(entry, path, p.name(), ConfigValueType.BOOLEAN);
         }
+        if (p.type() == String.class) {
+            // A bare number (target = 3) is as good as a string here.
+            ConfigValue v = entry.getValue(p.name());
+            String text = v.valueType() == ConfigValueType.NUMBER || v.valueType() == ConfigValueType.STRING
+                    ? v.unwrapped().toString() : null;
+            if (text == null || !text.matches(p.pattern())) {
+                throw GibbonException.config("config key '" + path + "': expected " + p.pattern().replace("|", " | ")
+                        + ", got " + describe(v));
+            }
+            return text;
+        }
         Number n = (Number) typed(entry, path, p.name(), ConfigValueType.NUMBER);
         if (p.type() == Integer.class && (n.doubleValue() != Math.rint(n.doubleValue()) || Math.abs(n.doubleValue()) > Integer.MAX_VALUE)) {
             throw GibbonException.config("config key '" + path + "': expected an integer, got " + n);

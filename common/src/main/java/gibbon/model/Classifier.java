@@ -29,8 +29,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A trained image classifier on one device, with the two operations attacks need: logits, and the
- * gradient of the cross-entropy loss with respect to the input. Inputs are always in [0, 1]; the
+ * A trained image classifier on one device, with the operations attacks need: logits, and input
+ * gradients of the cross-entropy loss or of any differentiable loss of the logits. Inputs are always in [0, 1]; the
  * mapping to the model's own value range and the per-channel normalisation happen inside the
  * differentiable forward pass, so epsilon stays in [0, 1] pixel units. Thread-safe: concurrent
  * Spark tasks in one executor share one instance.
@@ -257,6 +257,31 @@ public final class Classifier implements TargetModel, AutoCloseable {
             JniUtils.backward((PtNDArray) loss, (PtNDArray) loss.onesLike(), false, false);
             JniUtils.setGradMode(false);
             return leaf.getGradient().duplicate();
+        } finally {
+            JniUtils.setGradMode(previous);
+        }
+    }
+
+    /**
+     * Gradient of a per-example loss of the logits, summed over the batch, with the same pass's
+     * logits and losses; grad mode is enabled for the calling thread only, as in
+     * {@link #lossGradient}, so concurrent tasks do not interfere.
+     */
+    @Override
+    public Gradient gradient(NDArray x, LogitLoss loss) {
+        boolean previous = JniUtils.isGradMode();
+        try {
+            JniUtils.setGradMode(false);
+            NDArray leaf = x.duplicate();
+            JniUtils.setGradMode(true);
+            leaf.setRequiresGradient(true);
+            NDArray logits = forward(leaf, true);
+            NDArray perExample = loss.apply(logits);
+            NDArray total = perExample.sum();
+            JniUtils.backward((PtNDArray) total, (PtNDArray) total.onesLike(), false, false);
+            JniUtils.setGradMode(false);
+            // Copies made with grad mode off are plain tensors, outside the (now freed) graph.
+            return new Gradient(logits.duplicate(), perExample.duplicate(), leaf.getGradient().duplicate());
         } finally {
             JniUtils.setGradMode(previous);
         }

@@ -47,8 +47,12 @@ class AttackSweepTest {
         return records.stream().filter(PredictionRecord::correct).count() / (double) records.size();
     }
 
+    /**
+     * The fixed-budget attacks at their defaults, which should use much of their ball;
+     * AttackSuiteTest runs every registered attack, minimal-norm ones included, on small budgets.
+     */
     static List<String> attackNames() {
-        return AttackRegistry.names();
+        return List.of("fgsm", "bim", "pgd", "pgd_l2", "noise", "mifgsm");
     }
 
     @ParameterizedTest

@@ -52,6 +52,19 @@ class ConfigLoaderTest {
         assertEquals(40, p.params().integer("steps"));
     }
 
+    @Test
+    void targetedEntriesTakeAClassChoice() {
+        ExperimentConfig c = ConfigLoader.load(DEFAULT, List.of("attacks.pgd_ll = { attack = pgd, target = least-likely,"
+                + " epsilons = [0.1] }", "attacks.fgsm.target=3"));
+        assertEquals("least-likely", c.attacks().stream().filter(a -> a.label().equals("pgd_ll")).findFirst().orElseThrow()
+                .params().text("target"));
+        assertEquals("3", c.attacks().get(0).params().text("target"));
+        assertEquals("none", c.attacks().stream().filter(a -> a.label().equals("pgd")).findFirst().orElseThrow()
+                .params().text("target"));
+        String message = fails("attacks.pgd.target=somewhere");
+        assertTrue(message.contains("attacks.pgd.target") && message.contains("least-likely"), message);
+    }
+
     private String fails(String... overrides) {
         GibbonException e = assertThrows(GibbonException.class, () -> ConfigLoader.load(DEFAULT, List.of(overrides)));
         assertEquals(GibbonException.Kind.CONFIG, e.kind());

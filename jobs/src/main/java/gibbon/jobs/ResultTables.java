@@ -60,6 +60,9 @@ public final class ResultTables {
         field("l2", DataTypes.FloatType, false),
         field("clean_correct", DataTypes.BooleanType, false),
         field("min_epsilon", DataTypes.DoubleType, true),
+        field("target", DataTypes.IntegerType, true),
+        field("target_hit", DataTypes.BooleanType, true),
+        field("broken_by", DataTypes.StringType, true),
     });
 
     /** Predictions staged per attack unit, with the adversarial inputs of the sampled examples. */
@@ -218,16 +221,19 @@ public final class ResultTables {
         }
     }
 
-    /** Brings a table made by an older version up to date: new columns are always nullable. */
+    /**
+     * Adds the nullable columns a newer Gibbon declares to a table an older one created (Iceberg
+     * schema evolution: old rows read them as null), so existing warehouses keep working.
+     */
     private void addMissingColumns(String table, StructType schema) {
-        java.util.Set<String> present = java.util.Set.of(spark.table(name(table)).schema().fieldNames());
+        java.util.Set<String> present = java.util.Set.of(spark.table(name(table)).columns());
         for (StructField f : schema.fields()) {
-            if (!present.contains(f.name())) {
+            if (f.nullable() && !present.contains(f.name())) {
                 try {
                     spark.sql("ALTER TABLE " + name(table) + " ADD COLUMN " + f.name() + " " + f.dataType().sql());
                 } catch (Exception e) {
                     // A concurrent run may have added it first.
-                    if (!List.of(spark.table(name(table)).schema().fieldNames()).contains(f.name())) {
+                    if (!List.of(spark.table(name(table)).columns()).contains(f.name())) {
                         throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
                     }
                 }

@@ -56,7 +56,8 @@ final class SweepPartition implements MapPartitionsFunction<Row, Row> {
                 PredictionRecord r = records.next();
                 return RowFactory.create(runId, r.exampleId(), r.label(), r.attack(), r.norm(), r.epsilon(),
                         r.predicted(), r.correct(), r.confidence(), r.trueClassProb(), r.linf(), r.l2(),
-                        r.cleanCorrect(), Double.isNaN(r.minEpsilon()) ? null : r.minEpsilon(), r.adversarial());
+                        r.cleanCorrect(), Double.isNaN(r.minEpsilon()) ? null : r.minEpsilon(), r.target(), r.targetHit(),
+                        r.brokenBy(), r.adversarial());
             }
         };
     }

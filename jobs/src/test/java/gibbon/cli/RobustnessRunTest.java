@@ -224,4 +224,37 @@ class RobustnessRunTest {
         assertEquals(1, usage.err().lines().count(), usage.err());
         assertEquals(before, snapshots());
     }
+
+    @Test
+    @Order(8)
+    void olderTablesGainTheNewColumnsAndRowsCarryTargetsAndBreakers() {
+        // A warehouse written before targets and ensembles existed: its tables lack the three columns.
+        for (String t : List.of("predictions", "pending_predictions")) {
+            for (String c : List.of("target", "target_hit", "broken_by")) {
+                spark().sql("ALTER TABLE runtest.robustness." + t + " DROP COLUMN " + c);
+            }
+        }
+        CommandResult r = CommandResult.run(Stream.concat(Stream.of("run", "conf/default.conf", "--set", "dataset.limit=64",
+                "--set", "attacks.fgsm.enabled=false", "--set", "attacks.pgd.enabled=false", "--set",
+                "attacks.pgd_l2.enabled=false", "--set", "attacks.noise.enabled=false",
+                "--set", "attacks.pgd_rnd = { attack = pgd, target = random, steps = 2, epsilons = [0, 0.1] }",
+                "--set", "attacks.autoattack = { steps = 3, target-classes = 2, queries = 20, epsilons = [0.05] }"),
+                Arrays.stream(settings())).toArray(String[]::new));
+        assertEquals(0, r.exitCode(), r.err());
+        String id = runId(r.out());
+        String rows = "FROM runtest.robustness.predictions WHERE run_id = '" + id + "'";
+        Row targets = spark().sql("SELECT count_if(target IS NOT NULL), count_if(target_hit IS NOT NULL),"
+                + " count_if(target = label) " + rows + " AND attack = 'pgd_rnd' AND epsilon > 0").first();
+        assertEquals(64L, targets.getLong(0));
+        assertEquals(64L, targets.getLong(1));
+        assertEquals(0L, targets.getLong(2));
+        assertEquals(0L, spark().sql("SELECT * " + rows + " AND attack = 'pgd_rnd' AND epsilon = 0 AND target IS NOT NULL")
+                .count());
+        Row ensemble = spark().sql("SELECT count_if(broken_by IS NOT NULL), count_if(clean_correct AND NOT correct) " + rows
+                + " AND attack = 'autoattack'").first();
+        assertTrue(ensemble.getLong(1) > 0, "the ensemble fooled nothing");
+        assertEquals(ensemble.getLong(1), ensemble.getLong(0), "every fooled example names its breaker");
+        assertEquals(0L, spark().sql("SELECT * FROM runtest.robustness.predictions WHERE run_id = '" + runIds.get(0)
+                + "' AND (target IS NOT NULL OR broken_by IS NOT NULL)").count(), "old rows read the new columns as null");
+    }
 }

@@ -1,0 +1,208 @@
+package gibbon.attack;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDScope;
+import java.util.Arrays;
+
+/**
+ * Auto-PGD (Croce and Hein, <i>Reliable evaluation of adversarial robustness with an ensemble of
+ * diverse parameter-free attacks</i>, ICML 2020), L-infinity or L2, as in the AutoAttack code:
+ * from a random point on the ball, steps with momentum 0.75 and an initial step of 2·epsilon; at
+ * checkpoints p_j (first after 22 % of the steps, then ever closer, at least 6 % apart) an
+ * example's step size is halved and it restarts from its best point when fewer than ρ = 75 % of
+ * the steps since the last checkpoint raised its loss, or when its step was not halved last time
+ * and its best loss did not improve. An example broken at any step keeps that point; otherwise
+ * the point of highest loss is returned.
+ *
+ * <p>APGD-CE maximises the cross-entropy and APGD-DLR the untargeted DLR loss, with restarts.
+ * APGD-T maximises the targeted DLR loss toward each of the {@code targetClasses} classes the
+ * clean input ranks highest after the top one, in turn, each run only on the examples the earlier
+ * ones left unbroken.
+ */
+final class ApgdAttack implements Attack {
+    private static final float TINY = 1e-12f;
+    private final Norm norm;
+    private final Loss loss;
+    private final int steps;
+    private final int attempts;
+    private final double rho;
+
+    /** The loss an APGD run maximises. */
+    enum Loss {
+        /** Cross-entropy (APGD-CE). */
+        CE,
+        /** Difference of Logits Ratio, untargeted (APGD-DLR). */
+        DLR,
+        /** Targeted DLR, one run per target class (APGD-T). */
+        DLR_TARGETED
+    }
+
+    /**
+     * @param attempts restarts for APGD-CE and APGD-DLR; the number of target classes for APGD-T
+     */
+    ApgdAttack(Norm norm, Loss loss, int steps, int attempts, double rho) {
+        this.norm = norm;
+        this.loss = loss;
+        this.steps = steps;
+        this.attempts = attempts;
+        this.rho = rho;
+    }
+
+    @Override
+    public Norm norm() {
+        return norm;
+    }
+
+    @Override
+    public boolean needsGradients() {
+        return true;
+    }
+
+    @Override
+    public NDArray perturb(TargetModel model, NDArray x, NDArray labels, NDArray epsilon, ExampleRandom random) {
+        return craft(model, x, labels, epsilon, random).adversarial();
+    }
+
+    @Override
+    public Crafted craft(TargetModel model, NDArray x, NDArray labels, NDArray epsilon, ExampleRandom random) {
+        if (loss != Loss.DLR_TARGETED) {
+            return Attempts.best(model, attempts, false, x, labels, epsilon, random, (a, rows, xs, ys, es, rs) ->
+                    new Attempts.Result(run(model, xs, ys, es, rs, logits -> loss == Loss.CE
+                            ? Losses.crossEntropy(logits, ys) : Losses.dlr(logits, ys)), null));
+        }
+        int[][] ranked = ranked(model.logits(x));
+        int classes = ranked[0].length;
+        int count = Math.min(attempts, classes - 1);
+        return Attempts.best(model, count, false, x, labels, epsilon, random, (a, rows, xs, ys, es, rs) -> {
+            int[] t = new int[rows.length];
+            for (int j = 0; j < rows.length; j++) {
+                t[j] = ranked[rows[j]][a + 1];
+            }
+            NDArray ts = Rows.classes(ys, t);
+            return new Attempts.Result(run(model, xs, ys, es, rs, logits -> Losses.dlrTargeted(logits, ys, ts)), t);
+        });
+    }
+
+    /** Each example's classes from the highest clean logit down. */
+    static int[][] ranked(NDArray logits) {
+        int n = (int) logits.getShape().get(0);
+        int classes = (int) logits.getShape().get(1);
+        int[] order = Rows.ints(logits.argSort(1, false));
+        int[][] out = new int[n][classes];
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(order, i * classes, out[i], 0, classes);
+        }
+        return out;
+    }
+
+    /** One APGD run against a loss (higher is better for the attacker). */
+    private NDArray run(TargetModel model, NDArray x, NDArray labels, NDArray epsilon, ExampleRandom random,
+            TargetModel.LogitLoss objective) {
+        int n = (int) x.getShape().get(0);
+        int checkpointGap = Math.max((int) (0.22 * steps), 1);
+        int minGap = Math.max((int) (0.06 * steps), 1);
+        int gapDecrease = Math.max((int) (0.03 * steps), 1);
+        int[] y = Rows.ints(labels);
+
+        NDArray start = norm == Norm.LINF
+                ? random.uniform(x.getManager(), x.getShape().slice(1), -1f, 1f)
+                : random.normal(x.getManager(), x.getShape().slice(1));
+        NDArray adv = x.add(start.div(norm.perExample(start).add(TINY).reshape(Norm.broadcastShape(x))).mul(epsilon))
+                .clip(0f, 1f);
+        TargetModel.Gradient g = model.gradient(adv, objective);
+        NDArray grad = g.gradient();
+        float[] lossBest = g.loss().toFloatArray();
+        boolean[] broken = wrong(g.logits(), y);
+        NDArray bestAdv = adv;
+        NDArray best = adv;
+        NDArray gradBest = grad;
+        NDArray stepSize = epsilon.mul(2f);
+        NDArray previous = adv;
+
+        float[][] lossSteps = new float[steps][];
+        float[] lossBestLastCheck = lossBest.clone();
+        boolean[] reducedLastCheck = new boolean[n];
+        Arrays.fill(reducedLastCheck, true);
+        int sinceCheck = 0;
+        for (int i = 0; i < steps; i++) {
+            NDArray[] before = {adv, previous, grad, bestAdv, best, gradBest, stepSize};
+            try (NDScope scope = new NDScope()) {
+                NDArray momentumTerm = adv.sub(previous);
+                previous = adv;
+                float a = i > 0 ? 0.75f : 1f;
+                NDArray moved = norm == Norm.LINF ? adv.add(grad.sign().mul(stepSize))
+                        : adv.add(grad.div(Norm.L2.perExample(grad).add(TINY).reshape(Norm.broadcastShape(x))).mul(stepSize));
+                moved = ball(x, moved, epsilon);
+                adv = ball(x, adv.add(moved.sub(adv).mul(a)).add(momentumTerm.mul(1 - a)), epsilon);
+
+                g = model.gradient(adv, objective);
+                grad = g.gradient();
+                boolean[] wrongNow = wrong(g.logits(), y);
+                for (int j = 0; j < n; j++) {
+                    broken[j] |= wrongNow[j];
+                }
+                bestAdv = Rows.choose(Rows.mask(x, wrongNow), adv, bestAdv);
+                float[] current = g.loss().toFloatArray();
+                lossSteps[i] = current;
+                boolean[] improved = new boolean[n];
+                for (int j = 0; j < n; j++) {
+                    improved[j] = current[j] > lossBest[j];
+                    lossBest[j] = Math.max(lossBest[j], current[j]);
+                }
+                NDArray improvedMask = Rows.mask(x, improved);
+                best = Rows.choose(improvedMask, adv, best);
+                gradBest = Rows.choose(improvedMask, grad, gradBest);
+
+                if (++sinceCheck == checkpointGap) {
+                    boolean[] reduce = new boolean[n];
+                    boolean any = false;
+                    for (int j = 0; j < n; j++) {
+                        int increases = 0;
+                        for (int c = 0; c < checkpointGap; c++) {
+                            increases += lossAt(lossSteps, i - c, j) > lossAt(lossSteps, i - c - 1, j) ? 1 : 0;
+                        }
+                        boolean oscillating = increases <= checkpointGap * rho;
+                        boolean stalled = !reducedLastCheck[j] && lossBestLastCheck[j] >= lossBest[j];
+                        reduce[j] = oscillating || stalled;
+                        any |= reduce[j];
+                    }
+                    reducedLastCheck = reduce;
+                    lossBestLastCheck = lossBest.clone();
+                    if (any) {
+                        NDArray reduceMask = Rows.mask(x, reduce);
+                        stepSize = stepSize.mul(reduceMask.mul(-0.5f).add(1f));
+                        adv = Rows.choose(reduceMask, best, adv);
+                        grad = Rows.choose(reduceMask, gradBest, grad);
+                    }
+                    checkpointGap = Math.max(checkpointGap - gapDecrease, minGap);
+                    sinceCheck = 0;
+                }
+                Rows.carry(before, adv, previous, grad, bestAdv, best, gradBest, stepSize);
+            }
+        }
+        NDArray result = Rows.choose(Rows.mask(x, broken), bestAdv, best);
+        for (NDArray a : new NDArray[] {adv, previous, grad, bestAdv, best, gradBest, stepSize}) {
+            a.close();
+        }
+        return result;
+    }
+
+    /** The loss after step {@code i}; before the first step, 0 as in the reference's zeroed history. */
+    private static float lossAt(float[][] lossSteps, int i, int j) {
+        return i < 0 ? 0f : lossSteps[i][j];
+    }
+
+    /** Projection onto the ball around x, then clipping to [0, 1]. */
+    private NDArray ball(NDArray x, NDArray point, NDArray epsilon) {
+        return x.add(norm.project(point.sub(x), epsilon)).clip(0f, 1f);
+    }
+
+    private static boolean[] wrong(NDArray logits, int[] labels) {
+        int[] predicted = Rows.argMax(logits);
+        boolean[] out = new boolean[labels.length];
+        for (int i = 0; i < labels.length; i++) {
+            out[i] = predicted[i] != labels[i];
+        }
+        return out;
+    }
+}
