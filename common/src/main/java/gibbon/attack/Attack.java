@@ -1,6 +1,8 @@
 package gibbon.attack;
 
 import ai.djl.ndarray.NDArray;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * One adversarial attack at a fixed budget. An attack states its threat model ({@link #norm()})
@@ -34,6 +36,24 @@ public interface Attack {
      */
     default Crafted craft(TargetModel model, NDArray x, NDArray labels, NDArray epsilon, ExampleRandom random) {
         return new Crafted(perturb(model, x, labels, epsilon, random), null, null);
+    }
+
+    /**
+     * Crafts at each of several budgets, one result per budget in order. The default crafts each on
+     * its own; attacks whose work does not depend on the budget override it, so that a sweep over K
+     * budgets costs them one gradient, not K (FGSM: the sign of the gradient at x serves every
+     * epsilon).
+     *
+     * @param epsilons per budget, each example's budget, shape (batch, 1, 1, 1)
+     * @param randoms per budget, the random streams for (attack, epsilon)
+     */
+    default List<Crafted> craftEach(TargetModel model, NDArray x, NDArray labels, List<NDArray> epsilons,
+            List<ExampleRandom> randoms) {
+        List<Crafted> out = new ArrayList<>(epsilons.size());
+        for (int k = 0; k < epsilons.size(); k++) {
+            out.add(craft(model, x, labels, epsilons.get(k), randoms.get(k)));
+        }
+        return out;
     }
 
     /**

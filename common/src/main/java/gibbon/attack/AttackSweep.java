@@ -98,22 +98,31 @@ public final class AttackSweep {
                 float[][] inputs = new float[epsilons.size()][];
                 int[][] targets = new int[epsilons.size()][];
                 String[][] brokenBy = new String[epsilons.size()][];
+                List<Integer> swept = new ArrayList<>();
                 for (int k = 0; k < epsilons.size(); k++) {
-                    double epsilon = epsilons.get(k);
-                    if (epsilon == 0) {
+                    if (epsilons.get(k) == 0) {
                         judged[k] = clean;
                         linf[k] = new float[n];
                         l2[k] = new float[n];
                         inputs[k] = keepAny ? x.toFloatArray() : null;
-                        continue;
+                    } else {
+                        swept.add(k);
                     }
-                    try (NDScope scope = new NDScope()) {
-                        double[] budgets = new double[n];
-                        Arrays.fill(budgets, epsilon);
-                        Attack.Crafted crafted = crafted(attack, plan.label(), x, y, ids, budgets);
-                        NDArray adv = crafted.adversarial();
-                        targets[k] = crafted.targets();
-                        brokenBy[k] = crafted.brokenBy();
+                }
+                // One scope for the attack's whole sweep: attacks may share work across budgets.
+                try (NDScope scope = new NDScope()) {
+                    List<double[]> budgets = new ArrayList<>();
+                    for (int k : swept) {
+                        double[] b = new double[n];
+                        Arrays.fill(b, epsilons.get(k));
+                        budgets.add(b);
+                    }
+                    List<Attack.Crafted> crafted = craftedEach(attack, plan.label(), x, y, ids, budgets);
+                    for (int j = 0; j < swept.size(); j++) {
+                        int k = swept.get(j);
+                        NDArray adv = crafted.get(j).adversarial();
+                        targets[k] = crafted.get(j).targets();
+                        brokenBy[k] = crafted.get(j).brokenBy();
                         NDArray delta = adv.sub(x);
                         linf[k] = Norm.LINF.perExample(delta).toFloatArray();
                         l2[k] = Norm.L2.perExample(delta).toFloatArray();
@@ -258,16 +267,30 @@ public final class AttackSweep {
 
     /** As {@link #adversarial}, with what the attack says about each example's target and breaker. */
     Attack.Crafted crafted(Attack attack, String label, NDArray x, NDArray y, long[] ids, double[] epsilons) {
-        float[] budgets = new float[epsilons.length];
-        for (int i = 0; i < budgets.length; i++) {
-            budgets[i] = (float) epsilons[i];
+        return craftedEach(attack, label, x, y, ids, List.of(epsilons)).get(0);
+    }
+
+    /** As {@link #crafted}, for several budgets at once (one array of per-example budgets each). */
+    List<Attack.Crafted> craftedEach(Attack attack, String label, NDArray x, NDArray y, long[] ids, List<double[]> budgets) {
+        List<NDArray> eps = new ArrayList<>();
+        List<ExampleRandom> randoms = new ArrayList<>();
+        for (double[] epsilons : budgets) {
+            float[] b = new float[epsilons.length];
+            for (int i = 0; i < b.length; i++) {
+                b[i] = (float) epsilons[i];
+            }
+            eps.add(x.getManager().create(b).reshape(Norm.broadcastShape(x)));
+            randoms.add(ExampleRandom.of(runSeed, ids, label, epsilons));
         }
-        NDArray eps = x.getManager().create(budgets).reshape(Norm.broadcastShape(x));
-        ExampleRandom random = ExampleRandom.of(runSeed, ids, label, epsilons);
-        Attack.Crafted crafted = attack.craft(model, x, y, eps, random);
-        NDArray adv = x.add(attack.norm().project(crafted.adversarial().sub(x), eps)).clip(0f, 1f);
-        crafted.adversarial().close();
-        return new Attack.Crafted(adv, crafted.targets(), crafted.brokenBy());
+        List<Attack.Crafted> crafted = attack.craftEach(model, x, y, eps, randoms);
+        List<Attack.Crafted> out = new ArrayList<>(crafted.size());
+        for (int k = 0; k < crafted.size(); k++) {
+            Attack.Crafted c = crafted.get(k);
+            NDArray adv = x.add(attack.norm().project(c.adversarial().sub(x), eps.get(k))).clip(0f, 1f);
+            c.adversarial().close();
+            out.add(new Attack.Crafted(adv, c.targets(), c.brokenBy()));
+        }
+        return out;
     }
 
     /** Predictions of a batch as Java arrays: class, its probability, and the true class's. */

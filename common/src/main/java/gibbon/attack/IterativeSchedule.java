@@ -8,12 +8,15 @@ import java.util.List;
  * fraction of epsilon ({@code relative-step-size}); with neither it is 2.5 * epsilon / steps, the
  * choice of Madry et al. that lets the iterate cross the ball and come back. Where an attack allows
  * {@code steps = 0}, the count follows Kurakin et al.: min(255 * epsilon + 4, 1.25 * 255 * epsilon).
+ * With {@code early-stop} (the default) an example stops at its first fooling iterate
+ * ({@link IterativeDescent}).
  */
-record IterativeSchedule(int steps, double stepSize, double relativeStepSize, boolean randomStart) {
+record IterativeSchedule(int steps, double stepSize, double relativeStepSize, boolean randomStart, boolean earlyStop) {
     static final String STEPS = "steps";
     static final String STEP_SIZE = "step-size";
     static final String RELATIVE_STEP_SIZE = "relative-step-size";
     static final String RANDOM_START = "random-start";
+    static final String EARLY_STOP = "early-stop";
 
     static List<AttackParameter> parameters(int defaultSteps, boolean defaultRandomStart) {
         return parameters(defaultSteps, 1, "gradient steps", 0.0, defaultRandomStart);
@@ -27,12 +30,14 @@ record IterativeSchedule(int steps, double stepSize, double relativeStepSize, bo
                         "absolute step size; 0 = use relative-step-size"),
                 AttackParameter.decimal(RELATIVE_STEP_SIZE, 0.0, 0.0,
                         "step size as a fraction of epsilon; 0 = 2.5 / steps"),
-                AttackParameter.flag(RANDOM_START, defaultRandomStart, "start from a uniform random point in the ball"));
+                AttackParameter.flag(RANDOM_START, defaultRandomStart, "start from a uniform random point in the ball"),
+                AttackParameter.flag(EARLY_STOP, true,
+                        "drop an example from the batch at its first fooling iterate and keep that iterate"));
     }
 
     static IterativeSchedule of(AttackParams p) {
         return new IterativeSchedule(p.integer(STEPS), p.decimal(STEP_SIZE), p.decimal(RELATIVE_STEP_SIZE),
-                p.flag(RANDOM_START));
+                p.flag(RANDOM_START), p.flag(EARLY_STOP));
     }
 
     /** The step count; Kurakin's rule takes the batch's largest epsilon. */

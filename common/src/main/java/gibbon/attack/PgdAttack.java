@@ -1,7 +1,6 @@
 package gibbon.attack;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDScope;
 
 /**
  * Projected Gradient Descent, L-infinity (Madry et al., 2018): from a uniform random start in the
@@ -63,20 +62,13 @@ public final class PgdAttack implements Attack {
         if (targeted) {
             alpha = alpha.neg();
         }
-        NDArray adv = schedule.randomStart()
+        NDArray start = schedule.randomStart()
                 ? x.add(random.uniform(x.getManager(), x.getShape().slice(1), -1f, 1f).mul(epsilon)).clip(0f, 1f)
                 : x.duplicate();
-        for (int step = 0, steps = schedule.stepsFor(epsilon); step < steps; step++) {
-            NDArray next;
-            // Each step's temporaries die with its scope; only the new iterate survives.
-            try (NDScope scope = new NDScope()) {
-                NDArray moved = adv.add(model.lossGradient(adv, aim).sign().mul(alpha));
-                next = x.add(Norm.LINF.project(moved.sub(x), epsilon)).clip(0f, 1f);
-                NDScope.unregister(next);
-            }
-            adv.close();
-            adv = next;
-        }
-        return adv;
+        return IterativeDescent.run(model, x, aim, targeted, epsilon, alpha, start, schedule.stepsFor(epsilon),
+                schedule.earlyStop(), (adv, gradient, xs, es, as) -> {
+                    NDArray moved = adv.add(gradient.sign().mul(as));
+                    return xs.add(Norm.LINF.project(moved.sub(xs), es)).clip(0f, 1f);
+                });
     }
 }

@@ -53,18 +53,11 @@ public final class PgdL2Attack implements Attack {
         } else {
             adv = x.duplicate();
         }
-        for (int step = 0, steps = schedule.stepsFor(epsilon); step < steps; step++) {
-            NDArray next;
-            try (NDScope scope = new NDScope()) {
-                NDArray grad = model.lossGradient(adv, labels);
-                NDArray gradNorms = Norm.L2.perExample(grad).add(TINY).reshape(perExample);
-                NDArray moved = adv.add(grad.div(gradNorms).mul(alpha));
-                next = x.add(Norm.L2.project(moved.sub(x), epsilon)).clip(0f, 1f);
-                NDScope.unregister(next);
-            }
-            adv.close();
-            adv = next;
-        }
-        return adv;
+        return IterativeDescent.run(model, x, labels, false, epsilon, alpha, adv, schedule.stepsFor(epsilon),
+                schedule.earlyStop(), (current, gradient, xs, es, as) -> {
+                    NDArray gradNorms = Norm.L2.perExample(gradient).add(TINY).reshape(Norm.broadcastShape(gradient));
+                    NDArray moved = current.add(gradient.div(gradNorms).mul(as));
+                    return xs.add(Norm.L2.project(moved.sub(xs), es)).clip(0f, 1f);
+                });
     }
 }
