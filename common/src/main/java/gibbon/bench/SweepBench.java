@@ -11,9 +11,10 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Gibbon's epsilon sweep against the loop everyone writes first: every epsilon its own full attack,
- * the clean forward pass repeated. Both run the same attack code on the same examples; the
- * difference is what the sweep shares across epsilons (the clean pass, FGSM's single gradient).
+ * Gibbon's epsilon sweep against the loop everyone writes first (torchattacks-style): every epsilon
+ * its own full attack, every step run on every example, the clean forward pass repeated. The sweep
+ * shares the clean pass, takes FGSM's gradient once for all budgets, and stops iterative attacks
+ * on each example at its first fooling iterate.
  */
 public final class SweepBench {
     private SweepBench() {}
@@ -29,12 +30,17 @@ public final class SweepBench {
         return new Timing((System.nanoTime() - start) / 1e9, accuracy(records));
     }
 
-    /** One full attack per epsilon, each repeating the clean pass. */
+    /** One full attack per epsilon, each repeating the clean pass, every step on every example. */
     public static Timing perEpsilonLoop(Classifier model, AttackPlan plan, List<Example> examples, long seed, int batch) {
         long start = System.nanoTime();
         List<PredictionRecord> records = new ArrayList<>();
+        Map<String, Object> params = new java.util.HashMap<>(plan.params().values());
+        if (params.containsKey("early-stop")) {
+            params.put("early-stop", false);
+        }
         for (double epsilon : plan.epsilons()) {
-            AttackPlan single = new AttackPlan(plan.label(), plan.type(), plan.params(), List.of(epsilon));
+            AttackPlan single = new AttackPlan(plan.label(), plan.type(), new gibbon.attack.AttackParams(params),
+                    List.of(epsilon));
             new AttackSweep(model, List.of(single), seed, batch).run(examples.iterator(), n -> { })
                     .forEachRemaining(records::add);
         }

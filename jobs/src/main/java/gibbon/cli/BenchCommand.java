@@ -60,7 +60,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--examples", defaultValue = "256", description = "Examples for the sweep comparison (default: ${DEFAULT-VALUE}).")
     int examples;
 
-    @Option(names = "--end-to-end-examples", defaultValue = "1024", description = "Examples of the Spark runs (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--end-to-end-examples", defaultValue = "2048", description = "Examples of the Spark runs (default: ${DEFAULT-VALUE}).")
     int endToEndExamples;
 
     @Option(names = "--torchscript", defaultValue = "common/src/test/resources/torchscript/fashion_bn_cnn.pt",
@@ -80,8 +80,9 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ExperimentConfig defaults = ConfigLoader.load(Path.of("conf", "default.conf"), List.of());
         Classifier bundled = ClassifierCache.get(defaults.model(), Device.cpu(), 1, Map.of());
-        out.printf("machine: %s, %d cores; JVM %s; libtorch 2.7.1 via DJL (bundled); batch %d, %d repeats (min / median / max)%n",
-                cpuModel(), Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), batch, repeats);
+        out.printf("machine: %s, %d cores; JVM %s; libtorch %s via DJL; batch %d, %d repeats (min / median / max)%n",
+                cpuModel(), Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
+                ai.djl.engine.Engine.getEngine("PyTorch").getVersion(), batch, repeats);
         long flops = 2 * Architectures.forwardFlops(bundled.metadata().architecture(), bundled.metadata().inputShape(),
                 bundled.metadata().numClasses());
         out.printf("bundled CNN: %.2f MFLOP per image x gradient step (forward + input gradient)%n%n", flops / 1e6);
@@ -147,13 +148,14 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private void sweep(Classifier model, ExperimentConfig defaults) throws IOException {
-        out.printf("3. the default epsilon sweep vs a per-epsilon loop (each epsilon its own attack, clean pass repeated),"
-                + " %d examples, 1 thread%n", examples);
+        out.printf("3. the default sweep vs a per-epsilon loop (each epsilon its own attack, every step on every example,"
+                + " clean pass repeated), %d examples, 1 thread%n", examples);
         List<Example> data = examples(examples);
-        out.printf("   %-10s %-26s %-26s %-9s %s%n", "attack", "per-epsilon loop (s)", "Gibbon sweep (s)", "speed-up",
-                "robust accuracy: loop / sweep");
-        for (String name : List.of("fgsm", "pgd")) {
-            AttackPlan plan = defaults.attacks().stream().filter(p -> p.label().equals(name)).findFirst().orElseThrow();
+        out.printf("   %-8s %-22s %-22s %-9s %s%n", "attack", "per-epsilon loop (s)", "Gibbon sweep (s)", "speed-up",
+                "robust accuracy per epsilon: loop / sweep");
+        double[] loopTotal = new double[repeats];
+        double[] sweepTotal = new double[repeats];
+        for (AttackPlan plan : defaults.attacks()) {
             List<Double> loop = new ArrayList<>();
             List<Double> swept = new ArrayList<>();
             SweepBench.Timing a = null;
@@ -163,22 +165,35 @@ final class BenchCommand implements Callable<Integer> {
                 b = SweepBench.sweep(model, plan, data, defaults.seed(), batch);
                 loop.add(a.seconds());
                 swept.add(b.seconds());
+                loopTotal[r] += a.seconds();
+                sweepTotal[r] += b.seconds();
             }
             double[] l = KernelBench.spread(loop);
             double[] s = KernelBench.spread(swept);
             StringBuilder acc = new StringBuilder();
             for (double e : plan.epsilons()) {
-                acc.append(String.format(Locale.ROOT, "%s:%.3f/%.3f ", e, a.robustAccuracy().get(e), b.robustAccuracy().get(e)));
+                if (e > 0) {
+                    acc.append(String.format(Locale.ROOT, "%s: %.3f/%.3f  ", e, a.robustAccuracy().get(e),
+                            b.robustAccuracy().get(e)));
+                }
             }
-            out.printf("   %-10s %-26s %-26s %-9s %s%n", name + (name.equals("pgd") ? "-" + steps : ""), triple(l, "%.1f"),
-                    triple(s, "%.1f"), String.format(Locale.ROOT, "%.2fx", l[1] / s[1]), acc.toString().strip());
+            out.printf("   %-8s %-22s %-22s %-9s %s%n", plan.label(), triple(l, "%.1f"), triple(s, "%.1f"),
+                    String.format(Locale.ROOT, "%.2fx", l[1] / s[1]), acc.toString().strip());
         }
-        out.println();
+        List<Double> lt = new ArrayList<>();
+        List<Double> st = new ArrayList<>();
+        for (int r = 0; r < repeats; r++) {
+            lt.add(loopTotal[r]);
+            st.add(sweepTotal[r]);
+        }
+        double[] l = KernelBench.spread(lt);
+        double[] s = KernelBench.spread(st);
+        out.printf("   %-8s %-22s %-22s %.2fx%n%n", "all", triple(l, "%.1f"), triple(s, "%.1f"), l[1] / s[1]);
     }
 
     private void endToEnd(Classifier model) throws IOException {
-        out.printf("4. end to end: gibbon run (bim, %d steps, epsilon 0.1, %d examples) on Spark vs the loop alone%n", steps,
-                endToEndExamples);
+        out.printf("4. end to end: the whole run (bim, %d steps, epsilon 0.1, %d examples, tables written) on Spark vs the"
+                + " loop alone%n", steps, endToEndExamples);
         Path warehouse = Files.createTempDirectory("gibbon-bench-warehouse");
         KernelBench.threads(1);
         double kernel = KernelBench.spread(KernelBench.attackLoop(model, batch, steps, repeats))[1];
@@ -186,6 +201,7 @@ final class BenchCommand implements Callable<Integer> {
         out.printf("   %-10s %-32s %s%n", "master", "images x steps / s", "vs loop alone (1 thread)");
         for (String master : List.of("local[1]", "local[2]")) {
             List<Double> rates = new ArrayList<>();
+            // Repetitions share the Spark session, as the runs of a long-lived driver would.
             for (int r = 0; r < repeats; r++) {
                 ExperimentConfig config = ConfigLoader.load(Path.of("conf", "default.conf"), List.of(
                         "spark.master=\"" + master + "\"", "dataset.limit=" + endToEndExamples, "output.warehouse=" + warehouse,
@@ -195,8 +211,8 @@ final class BenchCommand implements Callable<Integer> {
                 RobustnessJob.Outcome o = new RobustnessJob(config, new PrintStream(OutputStream.nullOutputStream()), null,
                         false).run();
                 rates.add(endToEndExamples * (double) steps / o.seconds());
-                GibbonSpark.stopIfRunning();
             }
+            GibbonSpark.stopIfRunning();
             double[] s = KernelBench.spread(rates);
             medians.put(master, s[1]);
             out.printf("   %-10s %-32s %.2f%n", master, triple(s, "%.0f"), s[1] / kernel);
@@ -205,7 +221,8 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private void memory() throws Exception {
-        out.println("5. memory: peak RSS of gibbon run (fgsm, epsilon 0.1, local[2]) as the dataset grows");
+        out.println("5. memory: peak RSS of gibbon run (fgsm, epsilon 0.1, local[2], -Xmx1g as an executor has a fixed heap)"
+                + " as the dataset grows");
         Path dir = Files.createTempDirectory("gibbon-bench-memory");
         Path images = dir.resolve("images-idx3-ubyte");
         Path labels = dir.resolve("labels-idx1-ubyte");
@@ -243,8 +260,10 @@ final class BenchCommand implements Callable<Integer> {
 
     /** Runs a command and returns the peak of its VmHWM, polled from /proc while it runs (kB). */
     private static long peakRss(List<String> command) throws Exception {
-        Process p = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.DISCARD);
+        builder.environment().put("GIBBON_JAVA_OPTS", "-Xmx1g");
+        Process p = builder.start();
         Path status = Path.of("/proc", String.valueOf(p.pid()), "status");
         long peak = 0;
         while (!p.waitFor(100, TimeUnit.MILLISECONDS)) {
