@@ -82,7 +82,29 @@ public final class ConfigLoader {
                 transferModels(withDefaults, model, sources, targets),
                 sources,
                 targets,
-                resolved.root().render(ConfigRenderOptions.concise()));
+                redacted(resolved).root().render(ConfigRenderOptions.concise()));
+    }
+
+    /** The word that replaces a credential's value wherever a config is shown or stored. */
+    public static final String REDACTED = "<redacted>";
+
+    /**
+     * Key names (their last path element) whose values are credentials: s3a keys and session tokens,
+     * passwords, catalog and cloud secrets.
+     */
+    private static final java.util.regex.Pattern SECRET_KEY = java.util.regex.Pattern.compile(
+            "(?i).*(secret|password|passwd|token|credential|access[._-]?key|api[._-]?key|private[._-]?key).*");
+
+    /** The config with every credential's value replaced, as {@code runs.config} stores it. */
+    static Config redacted(Config resolved) {
+        Config out = resolved;
+        for (Map.Entry<String, ConfigValue> e : resolved.entrySet()) {
+            List<String> path = com.typesafe.config.ConfigUtil.splitPath(e.getKey());
+            if (SECRET_KEY.matcher(path.get(path.size() - 1)).matches()) {
+                out = out.withValue(e.getKey(), ConfigValueFactory.fromAnyRef(REDACTED));
+            }
+        }
+        return out;
     }
 
     /** Loads a training config ({@code gibbon train}) with overrides applied on top. */

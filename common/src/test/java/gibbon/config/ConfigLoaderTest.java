@@ -161,4 +161,17 @@ class ConfigLoaderTest {
     void badSetSyntax() {
         assertTrue(fails("novalue").contains("expected key=value"));
     }
+
+    @Test
+    void credentialsAreNeverStoredInTheRunsConfig() {
+        ExperimentConfig c = ConfigLoader.load(DEFAULT, List.of("hadoop.\"fs.s3a.secret.key\"=s3cr3t-value",
+                "hadoop.\"fs.s3a.access.key\"=AKIAEXAMPLE", "hadoop.\"fs.s3a.session.token\"=tok-123",
+                "output.catalog-properties.password=hunter2", "hadoop.\"fs.s3a.endpoint\"=http://minio:9000"));
+        for (String secret : List.of("s3cr3t-value", "AKIAEXAMPLE", "tok-123", "hunter2")) {
+            assertTrue(!c.resolvedJson().contains(secret), secret + " leaked into " + c.resolvedJson());
+        }
+        assertTrue(c.resolvedJson().contains(ConfigLoader.REDACTED) && c.resolvedJson().contains("http://minio:9000"),
+                "other values stay: " + c.resolvedJson());
+        assertEquals("s3cr3t-value", c.hadoop().get("fs.s3a.secret.key"), "the job itself still gets the credential");
+    }
 }

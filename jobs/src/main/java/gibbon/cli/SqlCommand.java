@@ -16,11 +16,14 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
 import org.apache.spark.SparkThrowable;
 import org.apache.spark.sql.AnalysisException;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.parser.ParseException;
+import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan;
 import org.jline.reader.EndOfFileException;
 import org.jline.reader.LineReader;
 import org.jline.reader.LineReaderBuilder;
@@ -45,6 +48,9 @@ final class SqlCommand implements Callable<Integer> {
 
     @Option(names = "--format", defaultValue = "table", description = "table, csv or json (one object per line).")
     QueryFormat format;
+
+    @Option(names = "--allow-writes", description = "Allow statements that change tables (INSERT, DELETE, DROP, ...); off by default.")
+    boolean allowWrites;
 
     @Option(names = "--run", paramLabel = "RUN_ID", description = "Limit the views to one run: an id, or 'latest'.")
     String run;
@@ -74,6 +80,9 @@ final class SqlCommand implements Callable<Integer> {
     /** Runs one statement and renders its result; a bad statement is the user's error. */
     private String execute(SparkSession spark, String sql) {
         try {
+            if (!allowWrites) {
+                refuseWrites(spark, sql);
+            }
             Dataset<Row> result = spark.sql(sql);
             return format.render(result.schema(), result.collectAsList());
         } catch (Exception e) {
@@ -130,6 +139,30 @@ final class SqlCommand implements Callable<Integer> {
             out.println("error: " + e.getMessage());
         }
         out.flush();
+    }
+
+    /** Statements that only read or describe; with them, temporary views (session only). */
+    private static final Pattern READ_ONLY_COMMAND = Pattern.compile("(Show|Describe|Explain).*|SetCatalogAndNamespace|SetCommand");
+    private static final Pattern TEMP_VIEW = Pattern.compile("(?is)\\s*CREATE\\s+(OR\\s+REPLACE\\s+)?(GLOBAL\\s+)?TEMP(ORARY)?\\s+VIEW\\b.*");
+
+    /**
+     * Result tables are written by runs only: a statement that would change them is refused unless
+     * {@code --allow-writes}, so an analyst's typo cannot drop a year of results.
+     */
+    private static void refuseWrites(SparkSession spark, String sql) throws ParseException {
+        LogicalPlan plan = spark.sessionState().sqlParser().parsePlan(sql);
+        String kind = plan.getClass().getSimpleName();
+        boolean command = plan instanceof org.apache.spark.sql.catalyst.plans.logical.Command;
+        boolean write = kind.matches("(?i).*(Insert|Delete|Update|Merge|Drop|Alter|Create|Replace|Truncate|Rename|Overwrite).*");
+        if ((command || write) && !READ_ONLY_COMMAND.matcher(kind).matches() && !TEMP_VIEW.matcher(sql).matches()) {
+            throw new GibbonException(GibbonException.Kind.QUERY, "query: '" + firstWords(sql)
+                    + "' would change the result tables; gibbon sql only reads them unless --allow-writes");
+        }
+    }
+
+    private static String firstWords(String sql) {
+        String[] words = sql.strip().split("\\s+");
+        return String.join(" ", java.util.Arrays.copyOf(words, Math.min(3, words.length)));
     }
 
     private static String firstLine(String s) {

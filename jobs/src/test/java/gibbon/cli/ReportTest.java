@@ -270,6 +270,27 @@ class ReportTest {
         assertTrue(mixed.err().contains("--attack") && mixed.err().lines().count() == 1, mixed.err());
     }
 
+    @Test
+    @Order(7)
+    void sqlRefusesWritesUnlessAllowed() {
+        long snapshots = spark().sql("SELECT * FROM reporttest.robustness.runs.snapshots").count();
+        for (String write : List.of("DROP TABLE runs", "DELETE FROM predictions", "INSERT INTO summary SELECT * FROM summary",
+                "UPDATE runs SET status = 'x'", "CREATE TABLE copy AS SELECT * FROM runs")) {
+            CommandResult r = CommandResult.run(Stream.concat(Stream.of("sql", write), Arrays.stream(settings()))
+                    .toArray(String[]::new));
+            assertEquals(5, r.exitCode(), write);
+            assertTrue(r.err().contains("--allow-writes") && r.err().lines().count() == 1, r.err());
+        }
+        assertEquals(snapshots, spark().sql("SELECT * FROM reporttest.robustness.runs.snapshots").count(), "runs untouched");
+        assertTrue(spark().catalog().tableExists("reporttest.robustness.runs"));
+        CommandResult allowed = CommandResult.run(Stream.concat(Stream.of("sql", "--allow-writes",
+                "DELETE FROM runs WHERE run_id = 'no-such-run'"), Arrays.stream(settings())).toArray(String[]::new));
+        assertEquals(0, allowed.exitCode(), allowed.err());
+        CommandResult reads = CommandResult.run(Stream.concat(Stream.of("sql", "DESCRIBE runs"), Arrays.stream(settings()))
+                .toArray(String[]::new));
+        assertEquals(0, reads.exitCode(), reads.err());
+    }
+
     /** Validates against the official nbformat JSON schema, with Debian's python3-nbformat. */
     private static void validateNotebook(Path notebook) throws Exception {
         String[] out = exec(List.of("/usr/bin/python3", "-c", "import sys, nbformat; nb = nbformat.read(sys.argv[1],"
