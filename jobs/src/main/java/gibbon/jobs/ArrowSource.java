@@ -5,7 +5,6 @@ import gibbon.data.DatasetSpec;
 import gibbon.data.TensorArrowFile;
 import gibbon.io.Storage;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
