@@ -77,12 +77,16 @@ public final class AttackSweep {
         int n = batch.size();
         long[] ids = batch.stream().mapToLong(Example::id).toArray();
         int[] labels = batch.stream().mapToInt(Example::label).toArray();
-        boolean[] kept = new boolean[n];
-        boolean keepAny = false;
+        // Position of each sampled example among the batch's sampled rows, -1 for the others.
+        int[] keptAt = new int[n];
+        List<Integer> keptRows = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            kept[i] = sample.keeps(ids[i]);
-            keepAny |= kept[i];
+            keptAt[i] = sample.keeps(ids[i]) ? keptRows.size() : -1;
+            if (keptAt[i] >= 0) {
+                keptRows.add(i);
+            }
         }
+        int[] kept = keptRows.stream().mapToInt(Integer::intValue).toArray();
         List<PredictionRecord> out = new ArrayList<>(n * recordsPerExample());
         try (NDManager manager = model.newBatchManager()) {
             NDArray x = inputs(manager, batch);
@@ -104,7 +108,7 @@ public final class AttackSweep {
                         judged[k] = clean;
                         linf[k] = new float[n];
                         l2[k] = new float[n];
-                        inputs[k] = keepAny ? x.toFloatArray() : null;
+                        inputs[k] = sampledRows(x, kept);
                     } else {
                         swept.add(k);
                     }
@@ -127,7 +131,7 @@ public final class AttackSweep {
                         linf[k] = Norm.LINF.perExample(delta).toFloatArray();
                         l2[k] = Norm.L2.perExample(delta).toFloatArray();
                         judged[k] = judge(model.logits(adv), labels);
-                        inputs[k] = keepAny ? adv.toFloatArray() : null;
+                        inputs[k] = sampledRows(adv, kept);
                     }
                 }
                 double[] minEpsilon = sweepMinimum(epsilons, judged, clean, labels);
@@ -144,7 +148,7 @@ public final class AttackSweep {
                                 clean.predicted[i] == labels[i], minEpsilon[i], target,
                                 target == null ? null : judged[k].predicted[i] == target,
                                 brokenBy[k] == null ? null : brokenBy[k][i],
-                                kept[i] ? row(inputs[k], i) : null));
+                                keptAt[i] >= 0 ? row(inputs[k], keptAt[i]) : null));
                     }
                 }
             }
@@ -152,7 +156,17 @@ public final class AttackSweep {
         return out;
     }
 
-    /** Example {@code i}'s values out of a whole batch's. */
+    /** The sampled rows of a batch, copied to the host in one transfer; null when there are none. */
+    private static float[] sampledRows(NDArray batch, int[] rows) {
+        if (rows.length == 0) {
+            return null;
+        }
+        try (NDArray selected = Rows.select(batch, rows)) {
+            return selected.toFloatArray();
+        }
+    }
+
+    /** Row {@code i}'s values out of several rows'. */
     private float[] row(float[] batch, int i) {
         int size = (int) exampleShape.size();
         return Arrays.copyOfRange(batch, i * size, (i + 1) * size);

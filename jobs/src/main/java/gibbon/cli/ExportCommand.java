@@ -6,6 +6,7 @@ import gibbon.config.ExperimentConfig;
 import gibbon.data.NpyWriter;
 import gibbon.data.TensorArrowFile;
 import gibbon.jobs.AnalystViews;
+import gibbon.jobs.ExampleSource;
 import gibbon.jobs.GibbonSpark;
 import gibbon.jobs.ResultTables;
 import java.io.IOException;
@@ -58,8 +59,7 @@ final class ExportCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         ExperimentConfig experiment = ConfigLoader.load(config, overrides);
         SparkSession spark = GibbonSpark.session(experiment);
-        ResultTables tables = new ResultTables(spark, experiment);
-        tables.createIfMissing();
+        ResultTables tables = ResultTables.open(spark, experiment);
         String runId = AnalystViews.resolveRun(spark, tables, run);
         if (attack != null && !attack.matches("[A-Za-z0-9_.-]+")) {
             throw GibbonException.config("--attack '" + attack + "' is not an attack name");
@@ -99,11 +99,7 @@ final class ExportCommand implements Callable<Integer> {
                 @Override
                 public TensorArrowFile.Entry next() {
                     Row r = source.next();
-                    List<Float> values = r.getList(8);
-                    float[] tensor = new float[values.size()];
-                    for (int i = 0; i < tensor.length; i++) {
-                        tensor[i] = values.get(i);
-                    }
+                    float[] tensor = ExampleSource.floats(r.getList(8));
                     TensorArrowFile.Entry e = new TensorArrowFile.Entry(r.getLong(0), r.getInt(1), r.getString(2),
                             r.getString(3), r.getDouble(4), r.getInt(5), r.getFloat(6), tensor);
                     try {

@@ -44,9 +44,7 @@ final class ReportCommand implements Callable<Integer> {
     public Integer call() {
         ExperimentConfig experiment = ConfigLoader.load(config, overrides);
         SparkSession spark = GibbonSpark.session(experiment);
-        ResultTables tables = new ResultTables(spark, experiment);
-        tables.createIfMissing();
-        spark.sql("USE " + experiment.catalog() + "." + experiment.namespace());
+        ResultTables tables = ResultTables.open(spark, experiment);
         AnalystViews.register(spark, null);
         List<String> ids = (runs.isEmpty() ? List.of(AnalystViews.LATEST) : runs).stream()
                 .map(r -> AnalystViews.resolveRun(spark, tables, r)).distinct().toList();

@@ -65,9 +65,7 @@ final class SqlCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         ExperimentConfig experiment = ConfigLoader.load(config, overrides);
         SparkSession spark = GibbonSpark.session(experiment);
-        ResultTables tables = new ResultTables(spark, experiment);
-        tables.createIfMissing();
-        spark.sql("USE " + experiment.catalog() + "." + experiment.namespace());
+        ResultTables tables = ResultTables.open(spark, experiment);
         AnalystViews.register(spark, run == null ? null : AnalystViews.resolveRun(spark, tables, run));
         if (query != null) {
             System.out.print(execute(spark, query));

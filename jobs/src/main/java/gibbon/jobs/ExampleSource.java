@@ -77,11 +77,15 @@ public interface ExampleSource {
         if (!row.isNullAt(2)) {
             return new Example(row.getLong(0), row.getInt(1), (byte[]) row.get(2));
         }
-        List<Float> list = row.getList(3);
+        return Example.ofValues(row.getLong(0), row.getInt(1), floats(row.getList(3)));
+    }
+
+    /** A Spark array<float> column value as a Java array. */
+    public static float[] floats(List<?> list) {
         float[] values = new float[list.size()];
         for (int i = 0; i < values.length; i++) {
-            values[i] = list.get(i);
+            values[i] = (Float) list.get(i);
         }
-        return Example.ofValues(row.getLong(0), row.getInt(1), values);
+        return values;
     }
 }

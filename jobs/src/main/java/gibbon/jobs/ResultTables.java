@@ -140,6 +140,17 @@ public final class ResultTables {
         this.namespace = config.catalog() + "." + config.namespace();
     }
 
+    /**
+     * The tables for reading: created if missing, and made the session's current namespace so
+     * queries can use the plain names ({@code runs}, {@code summary}, ...).
+     */
+    public static ResultTables open(SparkSession spark, ExperimentConfig config) {
+        ResultTables tables = new ResultTables(spark, config);
+        tables.createIfMissing();
+        spark.sql("USE " + tables.namespace);
+        return tables;
+    }
+
     /** The fully qualified name of a result table, e.g. {@code gibbon.robustness.runs}. */
     public String name(String table) {
         return namespace + "." + table;

@@ -299,7 +299,7 @@ public final class RobustnessReport {
                 + " ORDER BY (c.predicted = c.label AND a.predicted != a.label) DESC, a.example_id LIMIT " + GRID_EXAMPLES);
         List<ExampleGrid.Row> grid = new ArrayList<>();
         for (Row r : rows.collectAsList()) {
-            grid.add(new ExampleGrid.Row(r.getLong(0), className(run, r.getInt(1)), floats(r.getList(7)), floats(r.getList(4)),
+            grid.add(new ExampleGrid.Row(r.getLong(0), className(run, r.getInt(1)), ExampleSource.floats(r.getList(7)), ExampleSource.floats(r.getList(4)),
                     r.getList(8).stream().mapToInt(v -> (Integer) v).toArray(), className(run, r.getInt(5)), r.getFloat(6),
                     className(run, r.getInt(2)), r.getFloat(3)));
         }
@@ -397,13 +397,6 @@ public final class RobustnessReport {
         return label >= 0 && label < run.classNames().size() ? run.classNames().get(label) : Integer.toString(label);
     }
 
-    private static float[] floats(List<Object> values) {
-        float[] out = new float[values.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = (Float) values.get(i);
-        }
-        return out;
-    }
 
     private static String number(double v) {
         String s = String.format(Locale.ROOT, "%.4f", v).replaceAll("0+$", "");
