@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import gibbon.GibbonException;
 import gibbon.data.Batches;
 import gibbon.data.Example;
 import gibbon.metrics.PredictionRecord;
@@ -72,6 +73,28 @@ public final class AttackSweep {
         });
     }
 
+    /**
+     * Judges a few clean examples and nothing else: a model that returns NaN on real inputs, or
+     * inputs that do not fit it, fail here in a second, before a run starts and any table changes.
+     *
+     * @throws gibbon.GibbonException of kind MODEL or DATA naming the model or the example
+     */
+    public void probe(List<Example> examples) {
+        if (examples.isEmpty()) {
+            return;
+        }
+        try (NDManager manager = model.newBatchManager()) {
+            NDArray x;
+            try {
+                x = inputs(manager, examples);
+            } catch (IllegalArgumentException e) {
+                throw GibbonException.data(e.getMessage());
+            }
+            judge(model, x, examples.stream().mapToInt(Example::label).toArray(),
+                    examples.stream().mapToLong(Example::id).toArray());
+        }
+    }
+
     /** Attacks one batch; every NDArray it makes dies with the batch's manager. */
     public List<PredictionRecord> attackBatch(List<Example> batch) {
         int n = batch.size();
@@ -91,7 +114,7 @@ public final class AttackSweep {
         try (NDManager manager = model.newBatchManager()) {
             NDArray x = inputs(manager, batch);
             NDArray y = manager.create(labels);
-            Judgement clean = judge(model.logits(x), labels);
+            Judgement clean = judge(model, x, labels, ids);
             for (int a = 0; a < plans.size(); a++) {
                 AttackPlan plan = plans.get(a);
                 Attack attack = attacks.get(a);
@@ -130,7 +153,7 @@ public final class AttackSweep {
                         NDArray delta = adv.sub(x);
                         linf[k] = Norm.LINF.perExample(delta).toFloatArray();
                         l2[k] = Norm.L2.perExample(delta).toFloatArray();
-                        judged[k] = judge(model.logits(adv), labels);
+                        judged[k] = judge(model, adv, labels, ids);
                         inputs[k] = sampledRows(adv, kept);
                     }
                 }
@@ -215,7 +238,7 @@ public final class AttackSweep {
                 break;
             }
             try (NDScope scope = new NDScope()) {
-                Judgement j = judge(model.logits(adversarial(attack, plan.label(), x, y, ids, mid)), labels);
+                Judgement j = judge(model, adversarial(attack, plan.label(), x, y, ids, mid), labels, ids);
                 for (int i = 0; i < n; i++) {
                     if (!Double.isNaN(high[i]) && high[i] > 0 && high[i] - low[i] > plan.precision()) {
                         if (j.predicted[i] != labels[i]) {
@@ -310,8 +333,12 @@ public final class AttackSweep {
     /** Predictions of a batch as Java arrays: class, its probability, and the true class's. */
     record Judgement(int[] predicted, float[] confidence, float[] trueClassProb) {}
 
-    static Judgement judge(NDArray logits, int[] labels) {
-        NDArray probs = logits.softmax(1);
+    /**
+     * The model's predictions on a batch. A NaN or infinite logit stops the run with a model error:
+     * counted as "wrong", it would pass for robustness numbers.
+     */
+    static Judgement judge(Classifier model, NDArray x, int[] labels, long[] ids) {
+        NDArray probs = model.logits(x).softmax(1);
         int n = labels.length;
         int classes = (int) probs.getShape().get(1);
         float[] p = probs.toFloatArray();
@@ -319,6 +346,12 @@ public final class AttackSweep {
         float[] confidence = new float[n];
         float[] trueProb = new float[n];
         for (int i = 0; i < n; i++) {
+            for (int c = 0; c < classes; c++) {
+                if (!Float.isFinite(p[i * classes + c])) {
+                    throw GibbonException.model(model.location() + ": the model returns NaN or infinite logits for"
+                            + " example " + ids[i] + " (input values in [0, 1]); check its weights and its forward pass");
+                }
+            }
             int best = 0;
             for (int c = 1; c < classes; c++) {
                 if (p[i * classes + c] > p[i * classes + best]) {

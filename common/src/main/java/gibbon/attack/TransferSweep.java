@@ -54,7 +54,7 @@ public final class TransferSweep {
             NDArray x = crafter.inputs(manager, batch);
             NDArray y = manager.create(labels);
             Map<String, AttackSweep.Judgement> clean = new LinkedHashMap<>();
-            targets.forEach((name, target) -> clean.put(name, AttackSweep.judge(target.logits(x), labels)));
+            targets.forEach((name, target) -> clean.put(name, AttackSweep.judge(target, x, labels, ids)));
             for (int a = 0; a < plans.size(); a++) {
                 AttackPlan plan = plans.get(a);
                 for (double epsilon : plan.epsilons()) {
@@ -63,7 +63,7 @@ public final class TransferSweep {
                         Arrays.fill(budgets, epsilon);
                         NDArray adv = epsilon == 0 ? x : crafter.adversarial(attacks.get(a), plan.label(), x, y, ids, budgets);
                         for (Map.Entry<String, Classifier> t : targets.entrySet()) {
-                            AttackSweep.Judgement j = AttackSweep.judge(t.getValue().logits(adv), labels);
+                            AttackSweep.Judgement j = AttackSweep.judge(t.getValue(), adv, labels, ids);
                             AttackSweep.Judgement c = clean.get(t.getKey());
                             for (int i = 0; i < n; i++) {
                                 out.add(new TransferRecord(ids[i], labels[i], plan.label(), plan.norm().tableName(), epsilon,

@@ -38,6 +38,9 @@ import java.util.stream.Stream;
  */
 public final class ConfigLoader {
     private static final int MAX_BATCH = 65_536;
+    private static final java.util.regex.Pattern URI_SCHEME = java.util.regex.Pattern.compile("[a-zA-Z][a-zA-Z0-9+.-]+:.*");
+    /** Where models may come from: a TorchScript file is a program, so only storage the user controls. */
+    private static final Set<String> MODEL_SCHEMES = Set.of("file", "hdfs", "s3a");
 
     private ConfigLoader() {}
 
@@ -163,12 +166,22 @@ public final class ConfigLoader {
         if (!Files.isReadable(file)) {
             throw GibbonException.config(file + ": config file is not readable");
         }
+        Config parsed;
         try {
-            return ConfigFactory.parseFile(file.toFile(),
+            parsed = ConfigFactory.parseFile(file.toFile(),
                     ConfigParseOptions.defaults().setSyntax(ConfigSyntax.CONF).setAllowMissing(false));
         } catch (ConfigException e) {
             throw GibbonException.config(oneLine(e.getMessage()));
         }
+        try {
+            DuplicateEntries.find(Files.readString(file), Settings.ATTACKS.path()).ifPresent(twice -> {
+                throw GibbonException.config(file + ": attack entry " + twice + " is written twice; HOCON would merge"
+                        + " the two silently: give the second another name (and attack = its type)");
+            });
+        } catch (java.io.IOException e) {
+            throw GibbonException.config(file + ": config file is not readable (" + e.getMessage() + ")");
+        }
+        return parsed;
     }
 
     private static DatasetSpec datasetSpec(Config c) {
@@ -299,6 +312,11 @@ public final class ConfigLoader {
             throw GibbonException.config("config key '" + (mean.isEmpty() ? "model.mean" : "model.std")
                     + "': give model.mean and model.std together");
         }
+        String scheme = URI_SCHEME.matcher(uri).matches() ? uri.substring(0, uri.indexOf(':')).toLowerCase() : "file";
+        if (!MODEL_SCHEMES.contains(scheme)) {
+            throw GibbonException.config("config key 'model.uri': '" + uri + "': models load only from local paths,"
+                    + " hdfs:// or s3a:// (loading a TorchScript file runs its code)");
+        }
         // Resolved here, on the driver: executors run in other working directories.
         return new ModelSpec(format, Storage.absolute(uri), shape, classes, range, mean, std);
     }
@@ -375,17 +393,7 @@ public final class ConfigLoader {
     }
 
     private static GibbonException unknown(String path, Set<String> known) {
-        String best = null;
-        int bestDistance = Integer.MAX_VALUE;
-        for (String k : known) {
-            int d = Suggestions.distance(path, k);
-            if (d < bestDistance) {
-                bestDistance = d;
-                best = k;
-            }
-        }
-        String hint = best != null && bestDistance <= Math.max(2, path.length() / 3) ? " (did you mean '" + best + "'?)" : "";
-        return GibbonException.config("unknown config key '" + path + "'" + hint);
+        return GibbonException.config("unknown config key '" + path + "'" + Suggestions.didYouMean(path, known).orElse(""));
     }
 
     private static List<AttackPlan> attackPlans(Config config) {
@@ -424,8 +432,9 @@ public final class ConfigLoader {
         String typeKey = Settings.ATTACK_TYPE.path();
         String typeName = entry.hasPath(typeKey) ? typed(entry, path, typeKey, ConfigValueType.STRING).toString() : label;
         AttackType type = AttackRegistry.find(typeName).orElseThrow(() -> GibbonException.config("config key '"
-                + path + (entry.hasPath(typeKey) ? "." + typeKey : "") + "': unknown attack '" + typeName + "' (known: "
-                + String.join(", ", AttackRegistry.names()) + ")"));
+                + path + (entry.hasPath(typeKey) ? "." + typeKey : "") + "': unknown attack '" + typeName + "'"
+                + Suggestions.didYouMean(typeName, AttackRegistry.names()).orElse(" (known: "
+                + String.join(", ", AttackRegistry.names()) + ")")));
         Set<String> allowed = new java.util.TreeSet<>(List.of(typeKey, Settings.ATTACK_EPSILONS.path(),
                 Settings.ATTACK_ENABLED.path(), Settings.ATTACK_SEARCH.path(), Settings.ATTACK_PRECISION.path()));
         type.parameters().forEach(p -> allowed.add(p.name()));

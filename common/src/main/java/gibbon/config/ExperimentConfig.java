@@ -2,6 +2,7 @@ package gibbon.config;
 
 import gibbon.attack.AttackPlan;
 import gibbon.data.DatasetSpec;
+import gibbon.io.Storage;
 import gibbon.model.ModelSpec;
 import java.io.Serializable;
 import java.util.List;
@@ -39,4 +40,32 @@ public record ExperimentConfig(
         List<String> transferSources,
         List<String> transferTargets,
         String resolvedJson)
-        implements Serializable {}
+        implements Serializable {
+
+    /**
+     * Checks that every dataset and model location the config names exists and is a file or a
+     * directory as its format needs: seconds of checking, before any model loads or Spark starts.
+     *
+     * @throws gibbon.GibbonException of kind CONFIG naming the key
+     */
+    public void requireInputs() {
+        switch (dataset.format()) {
+            case DatasetSpec.IDX -> {
+                Storage.requireExists("dataset.images", dataset.images(), Storage.Expect.FILE, hadoop);
+                Storage.requireExists("dataset.labels", dataset.labels(), Storage.Expect.FILE, hadoop);
+            }
+            case DatasetSpec.IMAGE_FOLDER -> Storage.requireExists("dataset.path", dataset.path(), Storage.Expect.DIRECTORY,
+                    hadoop);
+            case DatasetSpec.ARROW -> Storage.requireExists("dataset.path", dataset.path(), Storage.Expect.FILE, hadoop);
+            default -> Storage.requireExists("dataset.path", dataset.path(), Storage.Expect.FILE_OR_DIRECTORY, hadoop);
+        }
+        for (Map.Entry<String, ModelSpec> m : transferModels.entrySet()) {
+            if (m.getKey().equals(Settings.MAIN_MODEL) || transferSources.contains(m.getKey())
+                    || transferTargets.contains(m.getKey())) {
+                String key = m.getKey().equals(Settings.MAIN_MODEL) ? "model.uri" : "transfer.models." + m.getKey() + ".uri";
+                Storage.requireExists(key, m.getValue().uri(), m.getValue().format().equals(ModelSpec.DJL)
+                        ? Storage.Expect.DIRECTORY : Storage.Expect.FILE, hadoop);
+            }
+        }
+    }
+}

@@ -4,6 +4,21 @@ package gibbon.config;
 final class Suggestions {
     private Suggestions() {}
 
+    /** " (did you mean 'x'?)" for the nearest of the known words, if it is near enough to be a typo. */
+    static java.util.Optional<String> didYouMean(String word, java.util.Collection<String> known) {
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (String k : known) {
+            int d = distance(word, k);
+            if (d < bestDistance) {
+                bestDistance = d;
+                best = k;
+            }
+        }
+        return best != null && bestDistance <= Math.max(2, word.length() / 3)
+                ? java.util.Optional.of(" (did you mean '" + best + "'?)") : java.util.Optional.empty();
+    }
+
     static int distance(String a, String b) {
         int[] previous = new int[b.length() + 1];
         int[] current = new int[b.length() + 1];

@@ -67,6 +67,7 @@ public final class IdxDataset implements Serializable {
                         + imageDims[1] + "x" + imageDims[2] + " (" + expected + " bytes) but the file holds "
                         + imageBytes + " bytes of pixels");
             }
+            requireEnd(in, images);
         } catch (IOException e) {
             throw ioError(images, e);
         }
@@ -80,6 +81,7 @@ public final class IdxDataset implements Serializable {
                 throw GibbonException.data(labels + ": truncated: header promises " + all.length
                         + " labels but the file holds " + got);
             }
+            requireEnd(in, labels);
             for (byte b : all) {
                 maxLabel = Math.max(maxLabel, Byte.toUnsignedInt(b));
             }
@@ -91,6 +93,22 @@ public final class IdxDataset implements Serializable {
                     + imageDims[0] + " images");
         }
         return new IdxDataset(images, labels, props, imageDims[0], imageDims[1], imageDims[2], maxLabel);
+    }
+
+    /**
+     * Reading on to the end verifies a gzip file's checksum (a flipped bit in the middle otherwise
+     * decodes to wrong pixels unnoticed) and finds bytes the header does not account for.
+     */
+    private static void requireEnd(InputStream in, String file) throws IOException {
+        byte[] buffer = new byte[1 << 12];
+        long extra = 0;
+        int n;
+        while ((n = in.read(buffer)) >= 0) {
+            extra += n;
+        }
+        if (extra > 0) {
+            throw GibbonException.data(file + ": holds " + extra + " bytes more than its IDX header accounts for");
+        }
     }
 
     private static long countBytes(InputStream in, long limit) throws IOException {

@@ -1,10 +1,12 @@
 package gibbon.io;
 
+import gibbon.GibbonException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
@@ -27,11 +29,70 @@ public final class Storage {
         return java.nio.file.Path.of(location).toAbsolutePath().normalize().toUri().toString();
     }
 
+    /**
+     * Hadoop's IPC client retries a silent host for up to 45 x 20 s: a typo'd or stopped NameNode
+     * would hang a run for a quarter of an hour before saying anything. These bounds (a refused
+     * connection fails in about 3 s, an unanswered one in about 30 s) apply unless the config's
+     * {@code hadoop} section sets the keys itself.
+     */
+    static final Map<String, String> BOUNDED_WAITS = Map.of(
+            "ipc.client.connect.max.retries", "2",
+            "ipc.client.connect.retry.interval", "1000",
+            "ipc.client.connect.timeout", "10000",
+            "ipc.client.connect.max.retries.on.timeouts", "2");
+
     /** The Hadoop configuration with the extra properties the experiment config sets. */
     public static Configuration hadoopConf(Map<String, String> properties) {
         Configuration conf = new Configuration();
+        BOUNDED_WAITS.forEach(conf::set);
         properties.forEach(conf::set);
         return conf;
+    }
+
+    /** What a location must be. */
+    public enum Expect {
+        FILE,
+        DIRECTORY,
+        FILE_OR_DIRECTORY
+    }
+
+    /**
+     * Checks that a location a config key names is there and of the expected kind (file or
+     * directory) before any work starts, so a typo fails in seconds with the key's name rather than
+     * inside the first Spark task.
+     *
+     * @throws GibbonException of kind CONFIG naming the key, the location and what is wrong
+     */
+    public static void requireExists(String key, String location, Expect expect, Map<String, String> properties) {
+        String uri = absolute(location);
+        String prefix = "config key '" + key + "': " + uri + ": ";
+        FileStatus status;
+        try {
+            Path path = new Path(uri);
+            status = path.getFileSystem(hadoopConf(properties)).getFileStatus(path);
+        } catch (java.io.FileNotFoundException e) {
+            throw GibbonException.config(prefix + "not found");
+        } catch (org.apache.hadoop.fs.UnsupportedFileSystemException e) {
+            throw GibbonException.config(prefix + "no file system for scheme '" + new Path(uri).toUri().getScheme() + "'");
+        } catch (IOException | IllegalArgumentException e) {
+            throw GibbonException.config(prefix + "cannot reach (" + rootCause(e) + ")");
+        }
+        if (expect == Expect.DIRECTORY && !status.isDirectory()) {
+            throw GibbonException.config(prefix + "is a file, expected a directory");
+        }
+        if (expect == Expect.FILE && status.isDirectory()) {
+            throw GibbonException.config(prefix + "is a directory, expected a file");
+        }
+    }
+
+    /** The innermost cause's class and first line: Hadoop wraps the useful part several levels deep. */
+    private static String rootCause(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        String message = t.getMessage() == null ? "" : t.getMessage().lines().findFirst().orElse("");
+        return t.getClass().getSimpleName() + (message.isEmpty() ? "" : ": " + message);
     }
 
     public static InputStream open(String location, Map<String, String> properties) throws IOException {

@@ -44,6 +44,8 @@ import java.util.Map;
  */
 public final class Classifier implements TargetModel, AutoCloseable {
     private static final String TORCHSCRIPT_FILE = "model.pt";
+    /** The line of a libtorch error that names its cause, e.g. "RuntimeError: mat1 and mat2 shapes ...". */
+    private static final java.util.regex.Pattern TORCH_ERROR = java.util.regex.Pattern.compile("^\\s*\\w*Error: ");
 
     private final Model model;
     private final ModelMetadata metadata;
@@ -117,8 +119,8 @@ public final class Classifier implements TargetModel, AutoCloseable {
             if (e instanceof GibbonException g) {
                 throw g;
             }
-            throw GibbonException.model(paramsLocation + ": cannot load parameters into architecture '"
-                    + metadata.architecture() + "' (" + firstLine(e.getMessage()) + ")");
+            throw new GibbonException(GibbonException.Kind.MODEL, paramsLocation
+                    + ": cannot load parameters into architecture '" + metadata.architecture() + "' (" + reason(e) + ")", e);
         }
         return new Classifier(model, metadata, dir, spec);
     }
@@ -144,7 +146,8 @@ public final class Classifier implements TargetModel, AutoCloseable {
             if (e instanceof GibbonException g) {
                 throw g;
             }
-            throw GibbonException.model(file + ": cannot load as a TorchScript module (" + firstLine(e.getMessage()) + ")");
+            throw new GibbonException(GibbonException.Kind.MODEL, file + ": cannot load as a TorchScript module ("
+                    + reason(e) + "); write one with torch.jit.save, not torch.save", e);
         }
         return new Classifier(model, metadata, file, spec);
     }
@@ -171,23 +174,31 @@ public final class Classifier implements TargetModel, AutoCloseable {
         } catch (java.io.FileNotFoundException e) {
             throw GibbonException.model(location + ": not found");
         } catch (IOException e) {
-            throw GibbonException.model(location + ": cannot read (" + firstLine(e.getMessage()) + ")");
+            throw new GibbonException(GibbonException.Kind.MODEL, location + ": cannot read (" + reason(e) + ")", e);
         }
     }
 
     private void checkOutputWidth() {
         int[] s = metadata.inputShape();
         try (NDManager m = newBatchManager()) {
-            Shape out;
+            NDArray logits;
             try {
-                out = logits(m.zeros(new Shape(1, s[0], s[1], s[2]))).getShape();
+                logits = logits(m.zeros(new Shape(1, s[0], s[1], s[2])));
             } catch (RuntimeException e) {
-                throw GibbonException.model(location + ": the model rejects inputs of shape " + java.util.Arrays.toString(s)
-                        + " (" + firstLine(e.getMessage()) + ")");
+                throw new GibbonException(GibbonException.Kind.MODEL, location + ": the model rejects inputs of shape "
+                        + java.util.Arrays.toString(s) + " (" + reason(e) + ")", e);
             }
+            Shape out = logits.getShape();
             if (out.dimension() != 2 || out.get(1) != metadata.numClasses()) {
                 throw GibbonException.model(location + ": the model outputs shape " + out + " per batch of 1, expected (1, "
                         + metadata.numClasses() + ") for " + metadata.numClasses() + " classes");
+            }
+            boolean finite = true;
+            for (float v : logits.toFloatArray()) {
+                finite &= Float.isFinite(v);
+            }
+            if (!finite) {
+                throw GibbonException.model(location + ": the model returns NaN or infinite logits on an all-zero input");
             }
         }
     }
@@ -323,9 +334,29 @@ public final class Classifier implements TargetModel, AutoCloseable {
         return out;
     }
 
-    private static String firstLine(String s) {
-        return s == null ? "" : s.lines().findFirst().orElse("");
+    /**
+     * The line of an engine error that says what went wrong. libtorch's messages open with "The
+     * following operation failed in the TorchScript interpreter" and a traceback; the cause is the
+     * last "...Error: " line. An exception without a message is named by its class.
+     */
+    static String reason(Throwable e) {
+        String message = e.getMessage() == null ? "" : e.getMessage();
+        String cause = null;
+        for (String line : message.lines().toList()) {
+            java.util.regex.Matcher m = TORCH_ERROR.matcher(line);
+            if (m.find()) {
+                cause = line.substring(m.end()).trim();
+            }
+        }
+        if (cause == null) {
+            cause = message.lines().map(String::trim).filter(l -> !l.isEmpty()).findFirst().orElse("");
+        }
+        if (cause.isEmpty()) {
+            return e instanceof java.io.EOFException ? "the file ends early" : e.getClass().getSimpleName();
+        }
+        return cause;
     }
+
 
     @Override
     public void close() {

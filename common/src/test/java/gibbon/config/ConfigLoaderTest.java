@@ -6,10 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import gibbon.GibbonException;
 import gibbon.attack.AttackPlan;
+import gibbon.model.ModelSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -117,6 +119,34 @@ class ConfigLoaderTest {
     void unknownAttackListsTheKnownOnes() {
         String m = fails("attacks.carlini = { epsilons = [1] }");
         assertTrue(m.contains("unknown attack 'carlini'") && m.contains("pgd_l2"), m);
+    }
+
+    @Test
+    void anAttackEntryWrittenTwiceIsAnError() throws IOException {
+        Path twice = dir.resolve("twice.conf");
+        Files.writeString(twice, "include \"" + DEFAULT.toAbsolutePath() + "\"\n# pgd { } in a comment\nattacks {\n"
+                + "  fgsm { epsilons = [0.1], note = \"pgd {\" }\n  pgd {\n    epsilons = [0.1]\n  }\n"
+                + "  pgd { steps = 5 }\n}\n");
+        GibbonException e = assertThrows(GibbonException.class, () -> ConfigLoader.load(twice, List.of()));
+        assertTrue(e.getMessage().contains("'attacks.pgd' (lines 5 and 8) is written twice"), e.getMessage());
+        // Setting one key of an entry by its path, or the same name in another section, is not a duplicate.
+        Path fine = dir.resolve("fine.conf");
+        Files.writeString(fine, "include \"" + DEFAULT.toAbsolutePath() + "\"\nattacks { pgd { epsilons = [0.1] } }\n"
+                + "attacks.pgd.steps = 5\nvars { pgd { } }\nlist = [{ pgd { } }, { pgd { } }]\n");
+        assertEquals(Optional.empty(), DuplicateEntries.find(Files.readString(fine), "attacks"));
+        for (Path conf : Files.list(Path.of("conf")).filter(p -> p.toString().endsWith(".conf")).toList()) {
+            assertEquals(Optional.empty(), DuplicateEntries.find(Files.readString(conf), "attacks"), conf.toString());
+        }
+    }
+
+    @Test
+    void modelsLoadOnlyFromStorageTheUserControls() {
+        String m = fails("model.uri=http://example.com/model.pt");
+        assertTrue(m.contains("config key 'model.uri'") && m.contains("hdfs:// or s3a://"), m);
+        assertTrue(fails("transfer.models.other = { uri = \"ftp://host/m\" }").contains("transfer.models.other.uri"));
+        for (String ok : List.of("hdfs://nn:8020/m", "s3a://bucket/m", "file:/tmp/m", "models/m")) {
+            assertEquals(ModelSpec.DJL, ConfigLoader.load(DEFAULT, List.of("model.uri=" + ok)).model().format());
+        }
     }
 
     @Test

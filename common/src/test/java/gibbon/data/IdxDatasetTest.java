@@ -122,6 +122,19 @@ class IdxDatasetTest {
     }
 
     @Test
+    void checksTheGzipTrailerAndExtraBytes() throws IOException {
+        byte[] gz = IdxFiles.gzip(IdxFiles.idx(new int[] {3, 2, 2}, new byte[12]));
+        byte[] badCrc = Arrays.copyOf(gz, gz.length);
+        badCrc[gz.length - 8] ^= 0x01;
+        GibbonException e = openFails(badCrc, labels(3));
+        assertTrue(e.getMessage().contains("corrupt gzip data"), e.getMessage());
+        e = openFails(IdxFiles.idx(new int[] {3, 2, 2}, new byte[15]), labels(3));
+        assertTrue(e.getMessage().contains("holds 3 bytes more than its IDX header"), e.getMessage());
+        e = openFails(IdxFiles.idx(new int[] {3, 2, 2}, new byte[12]), IdxFiles.idx(new int[] {3}, new byte[4]));
+        assertTrue(e.getMessage().contains("/l: holds 1 bytes more"), e.getMessage());
+    }
+
+    @Test
     void rejectsWrongDimensionCount() throws IOException {
         GibbonException e = openFails(IdxFiles.idx(new int[] {3, 2, 2}, new byte[12]),
                 IdxFiles.idx(new int[] {3, 1, 1}, new byte[3]));

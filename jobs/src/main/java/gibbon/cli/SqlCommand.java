@@ -163,8 +163,9 @@ final class SqlCommand implements Callable<Integer> {
         return String.join(" ", java.util.Arrays.copyOf(words, Math.min(3, words.length)));
     }
 
+    /** The first non-blank line: Spark's parse errors open with an empty one. */
     private static String firstLine(String s) {
-        return s == null ? "" : s.lines().findFirst().orElse("").trim();
+        return s == null ? "" : s.lines().map(String::trim).filter(l -> !l.isEmpty()).findFirst().orElse("");
     }
 
     /** Where the prompt's lines come from. */

@@ -5,6 +5,7 @@ import gibbon.data.DatasetSpec;
 import gibbon.data.Example;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -27,12 +28,15 @@ public interface ExampleSource {
         DataTypes.createStructField("values", DataTypes.createArrayType(DataTypes.FloatType, false), true),
     });
 
-    /** Opens and checks the dataset a spec names, for a model of the given input shape. */
-    static ExampleSource open(SparkSession spark, DatasetSpec spec, int[] inputShape, Map<String, String> hadoop) {
+    /**
+     * Opens and checks the dataset a spec names, for a model of the given input shape; Spark is
+     * started only for the formats that need it to list or read their files.
+     */
+    static ExampleSource open(Supplier<SparkSession> spark, DatasetSpec spec, int[] inputShape, Map<String, String> hadoop) {
         return switch (spec.format()) {
             case DatasetSpec.IDX -> new IdxSource(spec, hadoop);
-            case DatasetSpec.IMAGE_FOLDER -> new ImageFolderSource(spark, spec, inputShape, hadoop);
-            case DatasetSpec.PARQUET -> new ParquetSource(spark, spec, inputShape);
+            case DatasetSpec.IMAGE_FOLDER -> new ImageFolderSource(spark.get(), spec, inputShape, hadoop);
+            case DatasetSpec.PARQUET -> new ParquetSource(spark.get(), spec, inputShape);
             case DatasetSpec.ARROW -> new ArrowSource(spec, hadoop);
             default -> throw GibbonException.config("config key 'dataset.format': unknown format '" + spec.format() + "'");
         };
@@ -43,6 +47,11 @@ public interface ExampleSource {
 
     /** The dataset's location, as recorded in {@code runs.dataset_uri}. */
     String uri();
+
+    /** The location of the labels, where they are a file of their own. */
+    default String labelsUri() {
+        return uri();
+    }
 
     /** The image shape the source holds, or null when it is fitted to the model's. */
     int[] shape();

@@ -36,6 +36,11 @@ final class IdxSource implements ExampleSource {
     }
 
     @Override
+    public String labelsUri() {
+        return dataset.labelsUri();
+    }
+
+    @Override
     public int[] shape() {
         return dataset.shape();
     }

@@ -4,8 +4,10 @@ import ai.djl.Device;
 import gibbon.GibbonException;
 import gibbon.GibbonVersion;
 import gibbon.attack.AttackPlan;
+import gibbon.attack.AttackSweep;
 import gibbon.config.ExperimentConfig;
 import gibbon.metrics.RobustAccuracy;
+import gibbon.model.Classifier;
 import gibbon.model.ClassifierCache;
 import gibbon.model.ModelMetadata;
 import gibbon.model.ModelSpec;
@@ -38,10 +40,14 @@ public final class RobustnessJob {
     /** What a finished run reports. */
     public record Outcome(String runId, long examples, List<RobustAccuracy> summary, double seconds) {}
 
+    /** Examples the driver judges before a run starts, to catch a model that returns NaN on real inputs. */
+    private static final int PROBE_EXAMPLES = 64;
+
     private final ExperimentConfig config;
     private final PrintStream out;
     private final String runId;
     private final boolean resume;
+    private SparkSession spark;
 
     /**
      * @param runId the run's id; null for a new one. Rerunning an id (after a crash) replaces
@@ -57,13 +63,18 @@ public final class RobustnessJob {
 
     public Outcome run() {
         long start = System.nanoTime();
-        ModelMetadata model = ClassifierCache.get(config.model(), Device.cpu(), config.threads(), config.hadoop())
-                .metadata();
-        SparkSession spark = GibbonSpark.session(config);
-        ExampleSource source = ExampleSource.open(spark, config.dataset(), model.inputShape(), config.hadoop());
+        config.requireInputs();
+        Classifier classifier = ClassifierCache.get(config.model(), Device.cpu(), config.threads(), config.hadoop());
+        ModelMetadata model = classifier.metadata();
+        // IDX and Arrow files are checked before Spark starts; folders and tables need it to list them.
+        ExampleSource source = ExampleSource.open(this::spark, config.dataset(), model.inputShape(), config.hadoop());
         checkCompatible(source, model);
+        SparkSession spark = spark();
         int limit = config.dataset().limit();
         long n = limit == 0 ? source.size() : Math.min(limit, source.size());
+        new AttackSweep(classifier, config.attacks(), config.seed(), config.batchSize()).probe(
+                source.rows(spark, Math.min(n, PROBE_EXAMPLES), 1).collectAsList().stream().map(ExampleSource::toExample)
+                        .toList());
         out.printf("dataset: %s, %d of %d examples%s%n", source.uri(), n, source.size(),
                 n < source.size() ? " (limited by dataset.limit = " + limit + "; --set dataset.limit=0 for all)" : "");
         out.printf("model: %s (%s, %d classes, input %s)%n", config.model().uri(), model.architecture(), model.numClasses(),
@@ -108,6 +119,13 @@ public final class RobustnessJob {
         }
     }
 
+    private SparkSession spark() {
+        if (spark == null) {
+            spark = GibbonSpark.session(config);
+        }
+        return spark;
+    }
+
     private void checkCompatible(ExampleSource source, ModelMetadata model) {
         if (source.shape() != null && !Arrays.equals(source.shape(), model.inputShape())) {
             throw GibbonException.model(config.model().uri() + ": model expects input " + Arrays.toString(model.inputShape())
@@ -115,7 +133,7 @@ public final class RobustnessJob {
         }
         int[] labels = source.labelRange();
         if (labels[0] < 0 || labels[1] >= model.numClasses()) {
-            throw GibbonException.data(source.uri() + ": labels span [" + labels[0] + ", " + labels[1]
+            throw GibbonException.data(source.labelsUri() + ": labels span [" + labels[0] + ", " + labels[1]
                     + "], outside the model's " + model.numClasses() + " classes");
         }
     }

@@ -3,6 +3,9 @@ package gibbon.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -100,6 +103,48 @@ class RobustnessRunTest {
         assertEquals(64, run.getString(2).length());
         assertTrue(run.getString(3).contains("\"steps\":5"), run.getString(3));
         assertTrue(!run.isNullAt(4));
+    }
+
+    /**
+     * The embedded default must not listen beyond this machine: every listening TCP socket this JVM
+     * holds (Spark's driver RPC and block manager; the UI is off) is bound to a loopback address.
+     */
+    @Test
+    @Order(2)
+    void embeddedSparkListensOnLoopbackOnly() throws IOException {
+        assertTrue(spark().sparkContext().master().startsWith("local"));
+        assertTrue(spark().sparkContext().ui().isEmpty(), "the Spark UI is off in local mode");
+        java.util.Set<String> ours = new java.util.HashSet<>();
+        try (DirectoryStream<Path> fds = Files.newDirectoryStream(Path.of("/proc/self/fd"))) {
+            for (Path fd : fds) {
+                try {
+                    Matcher m = Pattern.compile("socket:\\[(\\d+)]").matcher(Files.readSymbolicLink(fd).toString());
+                    if (m.matches()) {
+                        ours.add(m.group(1));
+                    }
+                } catch (IOException closedMeanwhile) {
+                    // A descriptor closed while listing is not a listening socket of ours.
+                }
+            }
+        }
+        List<String> listening = new ArrayList<>();
+        for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+            List<String> lines = Files.readAllLines(Path.of(table));
+            for (String line : lines.subList(1, lines.size())) {
+                String[] f = line.trim().split("\\s+");
+                // f[1] local address (hex ip:port), f[3] state (0A = LISTEN), f[9] inode.
+                if (f[3].equals("0A") && ours.contains(f[9])) {
+                    listening.add(f[1]);
+                }
+            }
+        }
+        assertTrue(!listening.isEmpty(), "the driver listens somewhere");
+        for (String address : listening) {
+            String ip = address.substring(0, address.indexOf(':'));
+            boolean loopback = ip.equals("0100007F") || ip.equals("00000000000000000000000001000000")
+                    || ip.equals("0000000000000000FFFF00000100007F");
+            assertTrue(loopback, "listening on " + address + " (not loopback) among " + listening);
+        }
     }
 
     @Test
@@ -204,11 +249,12 @@ class RobustnessRunTest {
         CommandResult config = CommandResult.run(run("--set", "attacks.pgd.epsilons=[-0.1]"));
         assertEquals(2, config.exitCode());
         assertTrue(config.err().contains("attacks.pgd.epsilons") && config.err().lines().count() == 1, config.err());
+        // A path the config names that does not exist is the config's fault (exit 2), found before loading anything.
         CommandResult data = CommandResult.run(run("--set", "dataset.images=/no/such/images.gz"));
-        assertEquals(3, data.exitCode());
+        assertEquals(2, data.exitCode());
         assertTrue(data.err().contains("/no/such/images.gz") && data.err().lines().count() == 1, data.err());
         CommandResult model = CommandResult.run(run("--set", "model.uri=/no/such/model"));
-        assertEquals(4, model.exitCode());
+        assertEquals(2, model.exitCode());
         assertTrue(model.err().contains("/no/such/model") && model.err().lines().count() == 1, model.err());
         CommandResult width = CommandResult.run(Stream.concat(Stream.of("run", "conf/torchscript.conf",
                 "--set", "model.class-names=[a, b, c]"), Arrays.stream(settings())).toArray(String[]::new));
