@@ -113,6 +113,16 @@ public final class Storage {
                 java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
+    /**
+     * A file or folder name made from a value that comes from data (a run id read from a table,
+     * a class name): nothing but letters, digits, '.', '_' and '-', and never '.' or '..', so the
+     * path it joins cannot leave its parent.
+     */
+    public static String safeFileName(String name) {
+        String safe = name.replaceAll("[^A-Za-z0-9._-]", "_");
+        return safe.isEmpty() || safe.startsWith(".") ? "_" + safe : safe;
+    }
+
     /** Joins a child name onto a directory location. */
     public static String child(String directory, String name) {
         return directory.endsWith("/") ? directory + name : directory + "/" + name;

@@ -5,6 +5,7 @@ import gibbon.config.ConfigLoader;
 import gibbon.config.ExperimentConfig;
 import gibbon.data.NpyWriter;
 import gibbon.data.TensorArrowFile;
+import gibbon.io.Storage;
 import gibbon.jobs.AnalystViews;
 import gibbon.jobs.ExampleSource;
 import gibbon.jobs.GibbonSpark;
@@ -76,7 +77,7 @@ final class ExportCommand implements Callable<Integer> {
         }
         List<Object> shapeList = rows.first().getList(7);
         int[] shape = shapeList.stream().mapToInt(v -> (Integer) v).toArray();
-        Path folder = out != null ? out : Path.of("notebooks-export", runId, "tensors");
+        Path folder = out != null ? out : Path.of("notebooks-export", Storage.safeFileName(runId), "tensors");
         Files.createDirectories(folder);
         String classNames = spark.sql("SELECT to_json(class_names) FROM " + tables.name(ResultTables.RUNS)
                 + " WHERE run_id = '" + runId + "'").first().getString(0);

@@ -81,7 +81,7 @@ public final class RobustnessReport {
         List<String> attacks = points.stream().map(Point::attack).distinct().sorted().toList();
         boolean compare = runs.size() > 1;
         String folderName = compare ? "compare-" + String.join("_vs_", runIds) : runIds.get(0);
-        Path folder = root.resolve(safeName(folderName));
+        Path folder = root.resolve(Storage.safeFileName(folderName));
         ReportDocument doc = new ReportDocument(compare
                 ? "Gibbon robustness comparison: " + String.join(" vs ", runIds)
                 : "Gibbon robustness report: run " + runIds.get(0));
@@ -401,11 +401,5 @@ public final class RobustnessReport {
     private static String number(double v) {
         String s = String.format(Locale.ROOT, "%.4f", v).replaceAll("0+$", "");
         return s.endsWith(".") ? s + "0" : s;
-    }
-
-    /** A folder name that cannot leave the report root, whatever the run id holds. */
-    static String safeName(String name) {
-        String safe = name.replaceAll("[^A-Za-z0-9._-]", "_");
-        return safe.startsWith(".") ? "_" + safe : safe;
     }
 }
