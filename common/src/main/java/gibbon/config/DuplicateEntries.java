@@ -28,7 +28,7 @@ final class DuplicateEntries {
     static Optional<String> find(String text, String section) {
         List<Token> tokens = tokens(text);
         Map<String, Integer> seen = new HashMap<>();
-        // The path of each open object; null inside arrays, whose elements are not entries.
+        // The path of each open object; empty inside arrays, whose elements are not entries.
         Deque<Optional<String>> paths = new ArrayDeque<>();
         paths.push(Optional.of(""));
         boolean expectKey = true;

@@ -98,10 +98,12 @@ class BadInputCorpusIT {
             Files.writeString(WORK.resolve(f.getKey()), f.getValue());
         }
         Map<String, Long> before = warehouseFiles();
+        long start = System.nanoTime();
         Result r = gibbon(c.args());
+        double seconds = (System.nanoTime() - start) / 1e9;
         List<String> lines = r.err().lines().filter(l -> !l.isBlank()).toList();
         String message = lines.isEmpty() ? "" : lines.get(0);
-        System.out.printf("CASE %-58s | exit %d | %s%n", c, r.exit(), message);
+        System.out.printf("CASE %-58s | exit %d | %5.1f s | %s%n", c, r.exit(), seconds, message);
         MESSAGES.put(c.name(), message);
 
         assertEquals(EXIT.get(c.kind()), r.exit(), c + ": exit code; stderr:\n" + r.err());
