@@ -168,15 +168,8 @@ final class BenchCommand implements Callable<Integer> {
             }
             double[] l = KernelBench.spread(loop);
             double[] s = KernelBench.spread(swept);
-            StringBuilder acc = new StringBuilder();
-            for (double e : plan.epsilons()) {
-                if (e > 0) {
-                    acc.append(String.format(Locale.ROOT, "%s: %.3f/%.3f  ", e, a.robustAccuracy().get(e),
-                            b.robustAccuracy().get(e)));
-                }
-            }
             out.printf("   %-8s %-22s %-22s %-9s %s%n", plan.label(), triple(l, "%.1f"), triple(s, "%.1f"),
-                    String.format(Locale.ROOT, "%.2fx", l[1] / s[1]), acc.toString().strip());
+                    String.format(Locale.ROOT, "%.2fx", l[1] / s[1]), accuracies(plan, a, b));
         }
         List<Double> lt = new ArrayList<>();
         List<Double> st = new ArrayList<>();
@@ -187,6 +180,24 @@ final class BenchCommand implements Callable<Integer> {
         double[] l = KernelBench.spread(lt);
         double[] s = KernelBench.spread(st);
         out.printf("   %-8s %-22s %-22s %.2fx%n%n", "all", triple(l, "%.1f"), triple(s, "%.1f"), l[1] / s[1]);
+    }
+
+    /**
+     * Robust accuracy per epsilon, loop / sweep, with the examples the sweep has fewer correct where
+     * it has (early stopping and carry-over can only break more), then whether they were identical.
+     */
+    private static String accuracies(AttackPlan plan, SweepBench.Timing loop, SweepBench.Timing sweep) {
+        StringBuilder acc = new StringBuilder();
+        int lower = 0;
+        for (double e : plan.epsilons()) {
+            if (e > 0) {
+                long fewer = loop.correct().get(e) - sweep.correct().get(e);
+                lower += fewer != 0 ? 1 : 0;
+                acc.append(String.format(Locale.ROOT, "%s: %.3f/%.3f%s  ", e, loop.robustAccuracy(e),
+                        sweep.robustAccuracy(e), fewer == 0 ? "" : String.format(Locale.ROOT, " (%+d)", -fewer)));
+            }
+        }
+        return acc.append(lower == 0 ? "[identical]" : "[sweep differs at " + lower + " epsilon]").toString();
     }
 
     private void endToEnd(Classifier model) throws IOException {
