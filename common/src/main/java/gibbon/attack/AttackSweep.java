@@ -127,10 +127,8 @@ public final class AttackSweep {
                 }
                 // One scope for the attack's whole sweep: attacks may share work across budgets.
                 try (NDScope scope = new NDScope()) {
-                    List<Double> budgets = swept.stream().map(epsilons::get).toList();
-                    List<Outcome> outcomes = budgets.isEmpty() ? List.of() : attack.carry() == Attack.Carry.NONE
-                            ? eachOnItsOwn(attack, plan.label(), x, y, ids, labels, budgets)
-                            : ascending(attack, plan.label(), x, y, ids, labels, budgets);
+                    List<Outcome> outcomes = outcomes(attack, plan.label(), x, y, ids, labels,
+                            swept.stream().map(epsilons::get).toList());
                     for (int j = 0; j < swept.size(); j++) {
                         int k = swept.get(j);
                         Outcome o = outcomes.get(j);
@@ -320,7 +318,20 @@ public final class AttackSweep {
      * One budget's result for the whole batch: the adversarial inputs (inside the ball and [0, 1]),
      * what the attack said about targets and breakers, and the model's judgement of the inputs.
      */
-    private record Outcome(NDArray adversarial, int[] targets, String[] brokenBy, Judgement judged) {}
+    record Outcome(NDArray adversarial, int[] targets, String[] brokenBy, Judgement judged) {}
+
+    /**
+     * One attack's results on a batch at each budget of its sweep (all greater than 0), in order:
+     * carried over from smaller budgets where the attack allows it, each on its own otherwise.
+     */
+    List<Outcome> outcomes(Attack attack, String label, NDArray x, NDArray y, long[] ids, int[] labels,
+            List<Double> epsilons) {
+        if (epsilons.isEmpty()) {
+            return List.of();
+        }
+        return attack.carry() == Attack.Carry.NONE ? eachOnItsOwn(attack, label, x, y, ids, labels, epsilons)
+                : ascending(attack, label, x, y, ids, labels, epsilons);
+    }
 
     /** Every budget attacked on every example (attacks may still share work across budgets). */
     private List<Outcome> eachOnItsOwn(Attack attack, String label, NDArray x, NDArray y, long[] ids, int[] labels,
