@@ -26,6 +26,7 @@ final class ApgdAttack implements Attack {
     private final int steps;
     private final int attempts;
     private final double rho;
+    private final boolean carryOver;
 
     /** The loss an APGD run maximises. */
     enum Loss {
@@ -39,13 +40,16 @@ final class ApgdAttack implements Attack {
 
     /**
      * @param attempts restarts for APGD-CE and APGD-DLR; the number of target classes for APGD-T
+     * @param carryOver whether a sweep may reuse an example's adversarial at larger budgets once
+     *     misclassified (APGD-T too: its targets are means to misclassify, not goals)
      */
-    ApgdAttack(Norm norm, Loss loss, int steps, int attempts, double rho) {
+    ApgdAttack(Norm norm, Loss loss, int steps, int attempts, double rho, boolean carryOver) {
         this.norm = norm;
         this.loss = loss;
         this.steps = steps;
         this.attempts = attempts;
         this.rho = rho;
+        this.carryOver = carryOver;
     }
 
     @Override
@@ -56,6 +60,11 @@ final class ApgdAttack implements Attack {
     @Override
     public boolean needsGradients() {
         return true;
+    }
+
+    @Override
+    public Carry carry() {
+        return carryOver ? Carry.MISCLASSIFIED : Carry.NONE;
     }
 
     @Override

@@ -18,6 +18,19 @@ public interface Attack {
     boolean needsGradients();
 
     /**
+     * Which examples a sweep may stop attacking once a smaller budget of the same norm broke them.
+     * An adversarial found inside the ball of a smaller epsilon lies inside every larger ball, so for
+     * an attack that searches its ball for any adversarial (BIM, PGD, APGD, Square, AutoAttack) the
+     * sweep attacks each larger budget only on the examples still unbroken and reuses the earlier
+     * adversarial for the others, as AutoAttack attacks only still-robust points. One-shot methods
+     * (FGSM, noise) keep the default {@link Carry#NONE}: their robust accuracy is defined by what
+     * the method itself does at each epsilon, and it is not monotone.
+     */
+    default Carry carry() {
+        return Carry.NONE;
+    }
+
+    /**
      * Crafts adversarial inputs for a batch.
      *
      * @param model the model under attack
@@ -54,6 +67,16 @@ public interface Attack {
             out.add(craft(model, x, labels, epsilons.get(k), randoms.get(k)));
         }
         return out;
+    }
+
+    /** When an example counts as broken for {@link #carry()}. */
+    enum Carry {
+        /** Never: every budget is attacked on every example. */
+        NONE,
+        /** Once its adversarial is misclassified. */
+        MISCLASSIFIED,
+        /** Once its adversarial is classified as the attack's target (targeted attacks). */
+        TARGET_HIT
     }
 
     /**

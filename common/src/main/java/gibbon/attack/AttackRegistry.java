@@ -13,6 +13,7 @@ public final class AttackRegistry {
     private static final String QUERIES = "queries";
     private static final String P_INIT = "p-init";
     private static final String OVERSHOOT = "overshoot";
+    private static final String CARRY_OVER = "carry-over";
 
     private static final List<AttackType> TYPES = List.of(
             new AttackType("fgsm", Norm.LINF, true, "Fast Gradient Sign Method (Goodfellow et al., 2015)",
@@ -20,32 +21,33 @@ public final class AttackRegistry {
             new AttackType("bim", Norm.LINF, true,
                     "Basic Iterative Method: iterated FGSM, no random start (Kurakin et al., 2017)",
                     with(IterativeSchedule.parameters(0, 0, "gradient steps; 0 = min(255 eps + 4, 1.25 * 255 eps)",
-                            1.0 / 255, false), TargetChoice.parameter()),
-                    p -> new PgdAttack(IterativeSchedule.of(p), TargetChoice.of(p), 1)),
+                            1.0 / 255, false), TargetChoice.parameter(), carryOver()),
+                    p -> new PgdAttack(IterativeSchedule.of(p), TargetChoice.of(p), 1, p.flag(CARRY_OVER))),
             new AttackType("pgd", Norm.LINF, true,
                     "Projected Gradient Descent with random start (Madry et al., 2018)",
-                    with(IterativeSchedule.parameters(20, true), TargetChoice.parameter(), restarts()),
-                    p -> new PgdAttack(IterativeSchedule.of(p), TargetChoice.of(p), p.integer(RESTARTS))),
+                    with(IterativeSchedule.parameters(20, true), TargetChoice.parameter(), restarts(), carryOver()),
+                    p -> new PgdAttack(IterativeSchedule.of(p), TargetChoice.of(p), p.integer(RESTARTS), p.flag(CARRY_OVER))),
             new AttackType("pgd_l2", Norm.L2, true,
                     "Projected Gradient Descent in the L2 ball, normalised gradient steps (Madry et al., 2018)",
-                    with(IterativeSchedule.parameters(20, true), restarts()),
-                    p -> new PgdL2Attack(IterativeSchedule.of(p), p.integer(RESTARTS))),
+                    with(IterativeSchedule.parameters(20, true), restarts(), carryOver()),
+                    p -> new PgdL2Attack(IterativeSchedule.of(p), p.integer(RESTARTS), p.flag(CARRY_OVER))),
             new AttackType("noise", Norm.LINF, false, "Uniform random noise in the L-infinity ball (baseline)",
                     List.of(), p -> new UniformNoiseAttack()),
             new AttackType("mifgsm", Norm.LINF, true,
                     "Momentum Iterative FGSM, step eps / steps (Dong et al., 2018)",
                     List.of(AttackParameter.integer(STEPS, 10, 1, "gradient steps"),
                             AttackParameter.decimal("decay", 1.0, 0.0, "momentum decay factor mu"),
-                            TargetChoice.parameter()),
-                    p -> new MiFgsmAttack(p.integer(STEPS), p.decimal("decay"), TargetChoice.of(p))),
+                            TargetChoice.parameter(), carryOver()),
+                    p -> new MiFgsmAttack(p.integer(STEPS), p.decimal("decay"), TargetChoice.of(p), p.flag(CARRY_OVER))),
             apgdCe("apgd_ce", Norm.LINF),
             apgdCe("apgd_ce_l2", Norm.L2),
             new AttackType("apgd_dlr", Norm.LINF, true,
                     "Auto-PGD on the untargeted DLR loss, L-infinity (Croce & Hein, 2020)",
                     List.of(steps(100), restarts(),
-                            AttackParameter.decimal(RHO, 0.75, 0.0, "step size halves when fewer steps improved the loss")),
+                            AttackParameter.decimal(RHO, 0.75, 0.0, "step size halves when fewer steps improved the loss"),
+                            carryOver()),
                     p -> new ApgdAttack(Norm.LINF, ApgdAttack.Loss.DLR, p.integer(STEPS), p.integer(RESTARTS),
-                            p.decimal(RHO))),
+                            p.decimal(RHO), p.flag(CARRY_OVER))),
             apgdT("apgd_t", Norm.LINF),
             apgdT("apgd_t_l2", Norm.L2),
             fabT("fab_t", Norm.LINF),
@@ -53,25 +55,28 @@ public final class AttackRegistry {
             new AttackType("square", Norm.LINF, false,
                     "Square Attack: score-based random search, logits only (Andriushchenko et al., 2020)",
                     List.of(AttackParameter.integer(QUERIES, 5000, 1, "model queries per example"),
-                            AttackParameter.decimal(P_INIT, 0.8, 0.0, "initial share of pixels a square covers")),
-                    p -> new SquareAttack(p.integer(QUERIES), p.decimal(P_INIT))),
+                            AttackParameter.decimal(P_INIT, 0.8, 0.0, "initial share of pixels a square covers"),
+                            carryOver()),
+                    p -> new SquareAttack(p.integer(QUERIES), p.decimal(P_INIT), p.flag(CARRY_OVER))),
             new AttackType("autoattack", Norm.LINF, true,
                     "AutoAttack standard: APGD-CE, APGD-T, FAB-T, Square on the still-robust (Croce & Hein, 2020)",
-                    autoAttackParameters(),
+                    with(autoAttackParameters(), carryOver()),
                     p -> new AutoAttack(Norm.LINF, List.of(
                             new AutoAttack.Component("apgd_ce", apgd(Norm.LINF, ApgdAttack.Loss.CE, p.integer(STEPS), 1)),
                             new AutoAttack.Component("apgd_t",
                                     apgd(Norm.LINF, ApgdAttack.Loss.DLR_TARGETED, p.integer(STEPS), p.integer(TARGET_CLASSES))),
                             new AutoAttack.Component("fab_t", fab(Norm.LINF, p.integer(STEPS), p.integer(TARGET_CLASSES))),
-                            new AutoAttack.Component("square", new SquareAttack(p.integer(QUERIES), 0.8))))),
+                            new AutoAttack.Component("square", new SquareAttack(p.integer(QUERIES), 0.8, false))),
+                            p.flag(CARRY_OVER))),
             new AttackType("autoattack_l2", Norm.L2, true,
                     "AutoAttack standard in L2 without Square: APGD-CE, APGD-T, FAB-T on the still-robust",
-                    autoAttackParameters().subList(0, 2),
+                    with(autoAttackParameters().subList(0, 2), carryOver()),
                     p -> new AutoAttack(Norm.L2, List.of(
                             new AutoAttack.Component("apgd_ce_l2", apgd(Norm.L2, ApgdAttack.Loss.CE, p.integer(STEPS), 1)),
                             new AutoAttack.Component("apgd_t_l2",
                                     apgd(Norm.L2, ApgdAttack.Loss.DLR_TARGETED, p.integer(STEPS), p.integer(TARGET_CLASSES))),
-                            new AutoAttack.Component("fab_t_l2", fab(Norm.L2, p.integer(STEPS), p.integer(TARGET_CLASSES)))))),
+                            new AutoAttack.Component("fab_t_l2", fab(Norm.L2, p.integer(STEPS), p.integer(TARGET_CLASSES)))),
+                            p.flag(CARRY_OVER))),
             new AttackType("cw_l2", Norm.L2, true,
                     "Carlini-Wagner L2, minimal norm: Adam in tanh space, binary search over c (Carlini & Wagner, 2017)",
                     List.of(AttackParameter.integer("binary-search-steps", 5, 1, "searches over the constant c"),
@@ -108,6 +113,12 @@ public final class AttackRegistry {
         return AttackParameter.integer(RESTARTS, 1, 1, "runs from fresh random starts; each example keeps its worst case");
     }
 
+    /** Declared by the attacks that search their ball for any adversarial ({@link Attack#carry()}). */
+    private static AttackParameter carryOver() {
+        return AttackParameter.flag(CARRY_OVER, true,
+                "in a sweep, attack a larger epsilon only on examples a smaller one left unbroken; reuse the others'");
+    }
+
     private static AttackParameter steps(int defaultSteps) {
         return AttackParameter.integer(STEPS, defaultSteps, 1, "iterations per run");
     }
@@ -129,22 +140,25 @@ public final class AttackRegistry {
     private static AttackType apgdCe(String name, Norm norm) {
         return new AttackType(name, norm, true, "Auto-PGD on cross-entropy, " + normName(norm) + " (Croce & Hein, 2020)",
                 List.of(steps(100), restarts(),
-                        AttackParameter.decimal(RHO, 0.75, 0.0, "step size halves when fewer steps improved the loss")),
-                p -> new ApgdAttack(norm, ApgdAttack.Loss.CE, p.integer(STEPS), p.integer(RESTARTS), p.decimal(RHO)));
+                        AttackParameter.decimal(RHO, 0.75, 0.0, "step size halves when fewer steps improved the loss"),
+                        carryOver()),
+                p -> new ApgdAttack(norm, ApgdAttack.Loss.CE, p.integer(STEPS), p.integer(RESTARTS), p.decimal(RHO),
+                        p.flag(CARRY_OVER)));
     }
 
     private static AttackType apgdT(String name, Norm norm) {
         return new AttackType(name, norm, true,
                 "Auto-PGD on the targeted DLR loss, top-k targets, " + normName(norm) + " (Croce & Hein, 2020)",
                 List.of(steps(100), targetClasses(),
-                        AttackParameter.decimal(RHO, 0.75, 0.0, "step size halves when fewer steps improved the loss")),
+                        AttackParameter.decimal(RHO, 0.75, 0.0, "step size halves when fewer steps improved the loss"),
+                        carryOver()),
                 p -> new ApgdAttack(norm, ApgdAttack.Loss.DLR_TARGETED, p.integer(STEPS), p.integer(TARGET_CLASSES),
-                        p.decimal(RHO)));
+                        p.decimal(RHO), p.flag(CARRY_OVER)));
     }
 
-    /** An ensemble's APGD component, with AutoAttack's rho. */
+    /** An ensemble's APGD component, with AutoAttack's rho; the ensemble, not the component, carries over. */
     private static ApgdAttack apgd(Norm norm, ApgdAttack.Loss loss, int steps, int attempts) {
-        return new ApgdAttack(norm, loss, steps, attempts, 0.75);
+        return new ApgdAttack(norm, loss, steps, attempts, 0.75, false);
     }
 
     private static FabAttack fab(Norm norm, int steps, int targetClasses) {

@@ -22,11 +22,16 @@ import java.util.function.IntConsumer;
  * yields one {@link PredictionRecord} per (example, attack, epsilon). It owns what attacks must not:
  * batching, one NDManager per batch, seeds, and the threat model: whatever an attack returns is
  * projected onto its epsilon-ball and clipped to [0, 1] before it is judged. Epsilon 0 is the
- * clean input itself, so its rows equal the clean prediction. It also finds each example's minimal
- * fooling epsilon per attack (from the sweep, or by bisection when the plan asks).
+ * clean input itself, so its rows equal the clean prediction. For attacks that allow it
+ * ({@link Attack#carry()}) it attacks the budgets in ascending order, each only on the examples
+ * that smaller ones left unbroken, and reuses the earlier adversarial for the others. It also finds
+ * each example's minimal fooling epsilon per attack (from the sweep, or by bisection when the plan
+ * asks).
  */
 public final class AttackSweep {
     private final Classifier model;
+    /** The model as the attacks see it: {@link #model} itself, or a wrapper (tests count its gradients). */
+    private final TargetModel attacked;
     private final List<AttackPlan> plans;
     private final List<Attack> attacks;
     private final long runSeed;
@@ -40,7 +45,14 @@ public final class AttackSweep {
 
     /** @param sample the examples whose records carry their adversarial inputs */
     public AttackSweep(Classifier model, List<AttackPlan> plans, long runSeed, int batchSize, AdversarialSample sample) {
+        this(model, model, plans, runSeed, batchSize, sample);
+    }
+
+    /** @param attacked what the attacks craft against: {@code model}, or a wrapper that observes it */
+    AttackSweep(Classifier model, TargetModel attacked, List<AttackPlan> plans, long runSeed, int batchSize,
+            AdversarialSample sample) {
         this.model = model;
+        this.attacked = attacked;
         this.plans = List.copyOf(plans);
         this.attacks = plans.stream().map(AttackPlan::create).toList();
         this.runSeed = runSeed;
@@ -138,23 +150,18 @@ public final class AttackSweep {
                 }
                 // One scope for the attack's whole sweep: attacks may share work across budgets.
                 try (NDScope scope = new NDScope()) {
-                    List<double[]> budgets = new ArrayList<>();
-                    for (int k : swept) {
-                        double[] b = new double[n];
-                        Arrays.fill(b, epsilons.get(k));
-                        budgets.add(b);
-                    }
-                    List<Attack.Crafted> crafted = craftedEach(attack, plan.label(), x, y, ids, budgets);
+                    List<Outcome> outcomes = outcomes(attack, plan.label(), x, y, ids, labels,
+                            swept.stream().map(epsilons::get).toList());
                     for (int j = 0; j < swept.size(); j++) {
                         int k = swept.get(j);
-                        NDArray adv = crafted.get(j).adversarial();
-                        targets[k] = crafted.get(j).targets();
-                        brokenBy[k] = crafted.get(j).brokenBy();
-                        NDArray delta = adv.sub(x);
+                        Outcome o = outcomes.get(j);
+                        targets[k] = o.targets();
+                        brokenBy[k] = o.brokenBy();
+                        judged[k] = o.judged();
+                        NDArray delta = o.adversarial().sub(x);
                         linf[k] = Norm.LINF.perExample(delta).toFloatArray();
                         l2[k] = Norm.L2.perExample(delta).toFloatArray();
-                        judged[k] = judge(model, adv, labels, ids);
-                        inputs[k] = sampledRows(adv, kept);
+                        inputs[k] = sampledRows(o.adversarial(), kept);
                     }
                 }
                 double[] minEpsilon = sweepMinimum(epsilons, judged, clean, labels);
@@ -319,7 +326,7 @@ public final class AttackSweep {
             eps.add(x.getManager().create(b).reshape(Norm.broadcastShape(x)));
             randoms.add(ExampleRandom.of(runSeed, ids, label, epsilons));
         }
-        List<Attack.Crafted> crafted = attack.craftEach(model, x, y, eps, randoms);
+        List<Attack.Crafted> crafted = attack.craftEach(attacked, x, y, eps, randoms);
         List<Attack.Crafted> out = new ArrayList<>(crafted.size());
         for (int k = 0; k < crafted.size(); k++) {
             Attack.Crafted c = crafted.get(k);
@@ -330,8 +337,154 @@ public final class AttackSweep {
         return out;
     }
 
+    /**
+     * One budget's result for the whole batch: the adversarial inputs (inside the ball and [0, 1]),
+     * what the attack said about targets and breakers, and the model's judgement of the inputs.
+     */
+    record Outcome(NDArray adversarial, int[] targets, String[] brokenBy, Judgement judged) {}
+
+    /**
+     * One attack's results on a batch at each budget of its sweep (all greater than 0), in order:
+     * carried over from smaller budgets where the attack allows it, each on its own otherwise.
+     */
+    List<Outcome> outcomes(Attack attack, String label, NDArray x, NDArray y, long[] ids, int[] labels,
+            List<Double> epsilons) {
+        if (epsilons.isEmpty()) {
+            return List.of();
+        }
+        return attack.carry() == Attack.Carry.NONE ? eachOnItsOwn(attack, label, x, y, ids, labels, epsilons)
+                : ascending(attack, label, x, y, ids, labels, epsilons);
+    }
+
+    /** Every budget attacked on every example (attacks may still share work across budgets). */
+    private List<Outcome> eachOnItsOwn(Attack attack, String label, NDArray x, NDArray y, long[] ids, int[] labels,
+            List<Double> epsilons) {
+        List<double[]> budgets = new ArrayList<>();
+        for (double e : epsilons) {
+            budgets.add(filled(ids.length, e));
+        }
+        List<Outcome> out = new ArrayList<>();
+        for (Attack.Crafted c : craftedEach(attack, label, x, y, ids, budgets)) {
+            out.add(new Outcome(c.adversarial(), c.targets(), c.brokenBy(), judge(model, c.adversarial(), labels, ids)));
+        }
+        return out;
+    }
+
+    /**
+     * The budgets in ascending order, each attacked only on the examples that no smaller budget
+     * broke ({@link Attack#carry()}). A broken example's adversarial lies inside every larger ball,
+     * so its rows at larger budgets reuse that adversarial and its judgement. An example still
+     * unbroken gets the inputs a sweep of that budget alone would give it: its random stream depends
+     * on its id and the budget, not on which examples share its batch.
+     *
+     * @return one outcome per budget, in the order of {@code epsilons}
+     */
+    private List<Outcome> ascending(Attack attack, String label, NDArray x, NDArray y, long[] ids, int[] labels,
+            List<Double> epsilons) {
+        int n = ids.length;
+        Integer[] order = new Integer[epsilons.size()];
+        for (int j = 0; j < order.length; j++) {
+            order[j] = j;
+        }
+        Arrays.sort(order, (a, b) -> Double.compare(epsilons.get(a), epsilons.get(b)));
+        Outcome[] out = new Outcome[order.length];
+        boolean[] unbroken = new boolean[n];
+        Arrays.fill(unbroken, true);
+        Outcome previous = null;
+        for (int j : order) {
+            int[] open = Rows.where(unbroken);
+            Outcome now;
+            if (open.length == n) {
+                Attack.Crafted c = crafted(attack, label, x, y, ids, filled(n, epsilons.get(j)));
+                now = new Outcome(c.adversarial(), c.targets(), c.brokenBy(), judge(model, c.adversarial(), labels, ids));
+            } else if (open.length == 0) {
+                now = previous;
+            } else {
+                Attack.Crafted c = crafted(attack, label, Rows.select(x, open), Rows.select(y, open), pick(ids, open),
+                        filled(open.length, epsilons.get(j)));
+                Judgement judged = judge(model, c.adversarial(), Attempts.pick(labels, open), pick(ids, open));
+                now = new Outcome(Rows.scatter(previous.adversarial(), open, c.adversarial()),
+                        merge(previous.targets(), n, open, c.targets()), merge(previous.brokenBy(), n, open, c.brokenBy()),
+                        previous.judged().with(open, judged));
+            }
+            for (int i : open) {
+                unbroken[i] = !broken(attack.carry(), now, labels, i);
+            }
+            out[j] = now;
+            previous = now;
+        }
+        return List.of(out);
+    }
+
+    /** Whether example {@code i} of an outcome is broken in the sense of the attack's {@link Attack.Carry}. */
+    private static boolean broken(Attack.Carry carry, Outcome outcome, int[] labels, int i) {
+        int predicted = outcome.judged().predicted()[i];
+        if (carry == Attack.Carry.TARGET_HIT) {
+            int[] targets = outcome.targets();
+            return targets != null && targets[i] != Attack.Crafted.NO_TARGET && predicted == targets[i];
+        }
+        return predicted != labels[i];
+    }
+
+    private static double[] filled(int n, double value) {
+        double[] out = new double[n];
+        Arrays.fill(out, value);
+        return out;
+    }
+
+    private static long[] pick(long[] values, int[] at) {
+        long[] out = new long[at.length];
+        for (int j = 0; j < at.length; j++) {
+            out[j] = values[at[j]];
+        }
+        return out;
+    }
+
+    /**
+     * Per-example targets of {@code n} examples: {@code base}'s, with those at {@code at} replaced by
+     * {@code update}'s ({@link Attack.Crafted#NO_TARGET} where the update has none); null when both are.
+     */
+    private static int[] merge(int[] base, int n, int[] at, int[] update) {
+        if (base == null && update == null) {
+            return null;
+        }
+        int[] out = base != null ? base.clone() : new int[n];
+        if (base == null) {
+            Arrays.fill(out, Attack.Crafted.NO_TARGET);
+        }
+        for (int j = 0; j < at.length; j++) {
+            out[at[j]] = update == null ? Attack.Crafted.NO_TARGET : update[j];
+        }
+        return out;
+    }
+
+    /** As {@link #merge(int[], int, int[], int[])} for the components that broke examples. */
+    private static String[] merge(String[] base, int n, int[] at, String[] update) {
+        if (base == null && update == null) {
+            return null;
+        }
+        String[] out = base != null ? base.clone() : new String[n];
+        for (int j = 0; j < at.length; j++) {
+            out[at[j]] = update == null ? null : update[j];
+        }
+        return out;
+    }
+
     /** Predictions of a batch as Java arrays: class, its probability, and the true class's. */
-    record Judgement(int[] predicted, float[] confidence, float[] trueClassProb) {}
+    record Judgement(int[] predicted, float[] confidence, float[] trueClassProb) {
+        /** This judgement with the entries at {@code at} replaced by those of {@code update}. */
+        Judgement with(int[] at, Judgement update) {
+            int[] p = predicted.clone();
+            float[] c = confidence.clone();
+            float[] t = trueClassProb.clone();
+            for (int j = 0; j < at.length; j++) {
+                p[at[j]] = update.predicted[j];
+                c[at[j]] = update.confidence[j];
+                t[at[j]] = update.trueClassProb[j];
+            }
+            return new Judgement(p, c, t);
+        }
+    }
 
     /**
      * The model's predictions on a batch. A NaN or infinite logit stops the run with a model error:

@@ -15,13 +15,16 @@ import java.util.List;
 final class AutoAttack implements Attack {
     private final Norm norm;
     private final List<Component> components;
+    private final boolean carryOver;
 
     /** One member of the ensemble under the name it is reported by. */
     record Component(String name, Attack attack) {}
 
-    AutoAttack(Norm norm, List<Component> components) {
+    /** @param carryOver whether a sweep may reuse an example's adversarial at larger budgets once broken */
+    AutoAttack(Norm norm, List<Component> components, boolean carryOver) {
         this.norm = norm;
         this.components = List.copyOf(components);
+        this.carryOver = carryOver;
     }
 
     @Override
@@ -32,6 +35,11 @@ final class AutoAttack implements Attack {
     @Override
     public boolean needsGradients() {
         return components.stream().anyMatch(c -> c.attack().needsGradients());
+    }
+
+    @Override
+    public Carry carry() {
+        return carryOver ? Carry.MISCLASSIFIED : Carry.NONE;
     }
 
     @Override

@@ -14,11 +14,14 @@ final class MiFgsmAttack implements Attack {
     private final int steps;
     private final float decay;
     private final TargetChoice target;
+    private final boolean carryOver;
 
-    MiFgsmAttack(int steps, double decay, TargetChoice target) {
+    /** @param carryOver whether a sweep may reuse an example's adversarial at larger budgets once broken */
+    MiFgsmAttack(int steps, double decay, TargetChoice target, boolean carryOver) {
         this.steps = steps;
         this.decay = (float) decay;
         this.target = target;
+        this.carryOver = carryOver;
     }
 
     @Override
@@ -29,6 +32,14 @@ final class MiFgsmAttack implements Attack {
     @Override
     public boolean needsGradients() {
         return true;
+    }
+
+    @Override
+    public Carry carry() {
+        if (!carryOver) {
+            return Carry.NONE;
+        }
+        return target.targeted() ? Carry.TARGET_HIT : Carry.MISCLASSIFIED;
     }
 
     @Override

@@ -13,15 +13,14 @@ public final class PgdAttack implements Attack {
     private final IterativeSchedule schedule;
     private final TargetChoice target;
     private final int restarts;
+    private final boolean carryOver;
 
-    PgdAttack(IterativeSchedule schedule) {
-        this(schedule, new TargetChoice(TargetChoice.NONE), 1);
-    }
-
-    PgdAttack(IterativeSchedule schedule, TargetChoice target, int restarts) {
+    /** @param carryOver whether a sweep may reuse an example's adversarial at larger budgets once broken */
+    PgdAttack(IterativeSchedule schedule, TargetChoice target, int restarts, boolean carryOver) {
         this.schedule = schedule;
         this.target = target;
         this.restarts = restarts;
+        this.carryOver = carryOver;
     }
 
     @Override
@@ -32,6 +31,14 @@ public final class PgdAttack implements Attack {
     @Override
     public boolean needsGradients() {
         return true;
+    }
+
+    @Override
+    public Carry carry() {
+        if (!carryOver) {
+            return Carry.NONE;
+        }
+        return target.targeted() ? Carry.TARGET_HIT : Carry.MISCLASSIFIED;
     }
 
     @Override

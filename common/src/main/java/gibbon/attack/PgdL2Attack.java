@@ -13,10 +13,13 @@ public final class PgdL2Attack implements Attack {
     private static final float TINY = 1e-10f;
     private final IterativeSchedule schedule;
     private final int restarts;
+    private final boolean carryOver;
 
-    PgdL2Attack(IterativeSchedule schedule, int restarts) {
+    /** @param carryOver whether a sweep may reuse an example's adversarial at larger budgets once broken */
+    PgdL2Attack(IterativeSchedule schedule, int restarts, boolean carryOver) {
         this.schedule = schedule;
         this.restarts = restarts;
+        this.carryOver = carryOver;
     }
 
     @Override
@@ -27,6 +30,11 @@ public final class PgdL2Attack implements Attack {
     @Override
     public boolean needsGradients() {
         return true;
+    }
+
+    @Override
+    public Carry carry() {
+        return carryOver ? Carry.MISCLASSIFIED : Carry.NONE;
     }
 
     @Override

@@ -17,10 +17,13 @@ import ai.djl.ndarray.NDScope;
 final class SquareAttack implements Attack {
     private final int queries;
     private final double pInit;
+    private final boolean carryOver;
 
-    SquareAttack(int queries, double pInit) {
+    /** @param carryOver whether a sweep may reuse an example's adversarial at larger budgets once broken */
+    SquareAttack(int queries, double pInit, boolean carryOver) {
         this.queries = queries;
         this.pInit = pInit;
+        this.carryOver = carryOver;
     }
 
     @Override
@@ -31,6 +34,11 @@ final class SquareAttack implements Attack {
     @Override
     public boolean needsGradients() {
         return false;
+    }
+
+    @Override
+    public Carry carry() {
+        return carryOver ? Carry.MISCLASSIFIED : Carry.NONE;
     }
 
     @Override

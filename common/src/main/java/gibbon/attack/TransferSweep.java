@@ -8,7 +8,6 @@ import gibbon.data.Example;
 import gibbon.metrics.TransferRecord;
 import gibbon.model.Classifier;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -57,11 +56,13 @@ public final class TransferSweep {
             targets.forEach((name, target) -> clean.put(name, AttackSweep.judge(target, x, labels, ids)));
             for (int a = 0; a < plans.size(); a++) {
                 AttackPlan plan = plans.get(a);
-                for (double epsilon : plan.epsilons()) {
-                    try (NDScope scope = new NDScope()) {
-                        double[] budgets = new double[n];
-                        Arrays.fill(budgets, epsilon);
-                        NDArray adv = epsilon == 0 ? x : crafter.adversarial(attacks.get(a), plan.label(), x, y, ids, budgets);
+                // Crafted as the white-box sweep crafts them (carry-over included), one scope per attack.
+                try (NDScope scope = new NDScope()) {
+                    List<AttackSweep.Outcome> crafted = crafter.outcomes(attacks.get(a), plan.label(), x, y, ids, labels,
+                            plan.epsilons().stream().filter(e -> e > 0).toList());
+                    int next = 0;
+                    for (double epsilon : plan.epsilons()) {
+                        NDArray adv = epsilon == 0 ? x : crafted.get(next++).adversarial();
                         for (Map.Entry<String, Classifier> t : targets.entrySet()) {
                             AttackSweep.Judgement j = AttackSweep.judge(t.getValue(), adv, labels, ids);
                             AttackSweep.Judgement c = clean.get(t.getKey());

@@ -168,15 +168,8 @@ final class BenchCommand implements Callable<Integer> {
             }
             double[] l = KernelBench.spread(loop);
             double[] s = KernelBench.spread(swept);
-            StringBuilder acc = new StringBuilder();
-            for (double e : plan.epsilons()) {
-                if (e > 0) {
-                    acc.append(String.format(Locale.ROOT, "%s: %.3f/%.3f  ", e, a.robustAccuracy().get(e),
-                            b.robustAccuracy().get(e)));
-                }
-            }
             out.printf("   %-8s %-22s %-22s %-9s %s%n", plan.label(), triple(l, "%.1f"), triple(s, "%.1f"),
-                    String.format(Locale.ROOT, "%.2fx", l[1] / s[1]), acc.toString().strip());
+                    String.format(Locale.ROOT, "%.2fx", l[1] / s[1]), accuracies(plan, a, b));
         }
         List<Double> lt = new ArrayList<>();
         List<Double> st = new ArrayList<>();
@@ -189,6 +182,24 @@ final class BenchCommand implements Callable<Integer> {
         out.printf("   %-8s %-22s %-22s %.2fx%n%n", "all", triple(l, "%.1f"), triple(s, "%.1f"), l[1] / s[1]);
     }
 
+    /**
+     * Robust accuracy per epsilon, loop / sweep, with the examples the sweep has fewer correct where
+     * it has (early stopping and carry-over can only break more), then whether they were identical.
+     */
+    private static String accuracies(AttackPlan plan, SweepBench.Timing loop, SweepBench.Timing sweep) {
+        StringBuilder acc = new StringBuilder();
+        int lower = 0;
+        for (double e : plan.epsilons()) {
+            if (e > 0) {
+                long fewer = loop.correct().get(e) - sweep.correct().get(e);
+                lower += fewer != 0 ? 1 : 0;
+                acc.append(String.format(Locale.ROOT, "%s: %.3f/%.3f%s  ", e, loop.robustAccuracy(e),
+                        sweep.robustAccuracy(e), fewer == 0 ? "" : String.format(Locale.ROOT, " (%+d)", -fewer)));
+            }
+        }
+        return acc.append(lower == 0 ? "[identical]" : "[sweep differs at " + lower + " epsilon]").toString();
+    }
+
     private void endToEnd(Classifier model) throws IOException {
         out.printf("4. end to end: the whole run (bim, %d steps, epsilon 0.1, %d examples, tables written) on Spark vs the"
                 + " loop alone%n", steps, endToEndExamples);
@@ -196,24 +207,33 @@ final class BenchCommand implements Callable<Integer> {
         KernelBench.threads(1);
         double kernel = KernelBench.spread(KernelBench.attackLoop(model, batch, steps, repeats))[1];
         Map<String, Double> medians = new HashMap<>();
-        out.printf("   %-10s %-32s %s%n", "master", "images x steps / s", "vs loop alone (1 thread)");
+        out.printf("   %-10s %-32s %-26s %s%n", "master", "images x steps / s", "vs loop alone (1 thread)",
+                "warm-up run (s, not counted)");
         for (String master : List.of("local[1]", "local[2]")) {
             List<Double> rates = new ArrayList<>();
-            // Repetitions share the Spark session, as the runs of a long-lived driver would.
-            for (int r = 0; r < repeats; r++) {
+            double first = 0;
+            // Repetitions share the Spark session, as the runs of a long-lived driver would; a first
+            // run of one batch (session start, class loading, JIT) is a warm-up, as the loop alone has.
+            for (int r = -1; r < repeats; r++) {
                 ExperimentConfig config = ConfigLoader.load(Path.of("conf", "default.conf"), List.of(
-                        "spark.master=\"" + master + "\"", "dataset.limit=" + endToEndExamples, "output.warehouse=" + warehouse,
+                        "spark.master=\"" + master + "\"", "dataset.limit=" + (r < 0 ? batch : endToEndExamples),
+                        "output.warehouse=" + warehouse,
                         "attacks.fgsm.enabled=false", "attacks.pgd.enabled=false", "attacks.pgd_l2.enabled=false",
                         "attacks.noise.enabled=false", "attacks.bim = { epsilons = [0.1], steps = " + steps
                                 + ", early-stop = false }", "sweep.batch-size=" + batch, "output.adversarial-fraction=0"));
                 RobustnessJob.Outcome o = new RobustnessJob(config, new PrintStream(OutputStream.nullOutputStream()), null,
                         false).run();
-                rates.add(endToEndExamples * (double) steps / o.seconds());
+                if (r < 0) {
+                    first = o.seconds();
+                } else {
+                    rates.add(endToEndExamples * (double) steps / o.seconds());
+                }
             }
             GibbonSpark.stopIfRunning();
             double[] s = KernelBench.spread(rates);
             medians.put(master, s[1]);
-            out.printf("   %-10s %-32s %.2f%n", master, triple(s, "%.0f"), s[1] / kernel);
+            out.printf("   %-10s %-32s %-26s %.1f%n", master, triple(s, "%.0f"), String.format(Locale.ROOT, "%.2f",
+                    s[1] / kernel), first);
         }
         out.printf("   local[2] / local[1]: %.2f%n%n", medians.get("local[2]") / medians.get("local[1]"));
     }

@@ -30,7 +30,10 @@ public final class GibbonSpark {
         builder.config("spark.sql.extensions", "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions")
                 .config("spark.sql.shuffle.partitions", "8")
                 .config("spark.executor.heartbeatInterval", "3s")
-                .config("spark.sql.session.timeZone", "UTC");
+                .config("spark.sql.session.timeZone", "UTC")
+                // As the gibbon launcher does for its own JVM: two glibc malloc arenas keep an executor's
+                // RSS from creeping up with libtorch's per-batch buffers (docs/performance.md).
+                .config("spark.executorEnv.MALLOC_ARENA_MAX", "2");
         config.sparkConf().forEach(builder::config);
         SparkSession spark = builder.getOrCreate();
         spark.sparkContext().setLogLevel("WARN");

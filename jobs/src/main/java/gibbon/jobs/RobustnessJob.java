@@ -46,6 +46,7 @@ public final class RobustnessJob {
     private final ExperimentConfig config;
     private final PrintStream out;
     private final String runId;
+    private final boolean newRun;
     private final boolean resume;
     private SparkSession spark;
 
@@ -58,6 +59,7 @@ public final class RobustnessJob {
         this.config = config;
         this.out = out;
         this.runId = runId == null ? newRunId() : runId;
+        this.newRun = runId == null;
         this.resume = resume;
     }
 
@@ -91,7 +93,8 @@ public final class RobustnessJob {
                 throw GibbonException.config("--resume " + runId + ": the run was started with another config;"
                         + " resume with the same config and --set options");
             }
-        } else {
+        } else if (!newRun) {
+            // A fresh id has nothing staged; a rerun id may have rows of its crashed attempt.
             tables.deleteRun(ResultTables.PENDING_PREDICTIONS, runId);
         }
         Timestamp startedAt = Timestamp.from(Instant.now());
@@ -107,11 +110,11 @@ public final class RobustnessJob {
             if (!config.transferSources().isEmpty()) {
                 transfer(spark, tables, source, n, runId, model);
             }
-            finish(spark, tables, runId, "succeeded");
+            finish(spark, tables, running, "succeeded");
             return new Outcome(runId, n, summary, (System.nanoTime() - start) / 1e9);
         } catch (RuntimeException e) {
             try {
-                finish(spark, tables, runId, "failed");
+                finish(spark, tables, running, "failed");
             } catch (RuntimeException recording) {
                 e.addSuppressed(recording);
             }
@@ -165,9 +168,12 @@ public final class RobustnessJob {
         }
         Dataset<Row> staged = spark.table(tables.name(ResultTables.PENDING_PREDICTIONS)).where("run_id = '" + runId + "'");
         tables.replaceRun(ResultTables.PREDICTIONS, staged.selectExpr(ResultTables.PREDICTIONS_SCHEMA.fieldNames()));
-        tables.replaceRun(ResultTables.ADVERSARIAL_EXAMPLES, staged.where("adversarial IS NOT NULL").selectExpr("run_id",
-                "example_id", "label", "attack", "norm", "epsilon", "predicted", "correct", "confidence",
-                "array(" + shape[0] + ", " + shape[1] + ", " + shape[2] + ") AS shape", "adversarial AS tensor"));
+        // Without sampled examples there is nothing to write: skip the scan and the empty commit.
+        if (config.adversarialFraction() > 0) {
+            tables.replaceRun(ResultTables.ADVERSARIAL_EXAMPLES, staged.where("adversarial IS NOT NULL").selectExpr("run_id",
+                    "example_id", "label", "attack", "norm", "epsilon", "predicted", "correct", "confidence",
+                    "array(" + shape[0] + ", " + shape[1] + ", " + shape[2] + ") AS shape", "adversarial AS tensor"));
+        }
         tables.deleteRun(ResultTables.PENDING_PREDICTIONS, runId);
     }
 
@@ -236,9 +242,16 @@ public final class RobustnessJob {
         return summary;
     }
 
-    private static void finish(SparkSession spark, ResultTables tables, String runId, String status) {
-        spark.sql("UPDATE " + tables.name(ResultTables.RUNS) + " SET status = '" + status
-                + "', finished_at = current_timestamp(), executors = " + executors(spark) + " WHERE run_id = '" + runId + "'");
+    /** Replaces the run's {@code running} row with its final one (one commit, no row-level update). */
+    private static void finish(SparkSession spark, ResultTables tables, Row running, String status) {
+        Object[] values = new Object[running.length()];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = running.get(i);
+        }
+        values[ResultTables.RUNS_SCHEMA.fieldIndex("finished_at")] = Timestamp.from(Instant.now());
+        values[ResultTables.RUNS_SCHEMA.fieldIndex("status")] = status;
+        values[ResultTables.RUNS_SCHEMA.fieldIndex("executors")] = executors(spark);
+        tables.recordRun(RowFactory.create(values));
     }
 
     /** Executors registered now (the driver is not one, except in local mode where it is the only one). */
