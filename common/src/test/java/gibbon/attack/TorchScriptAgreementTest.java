@@ -52,8 +52,9 @@ class TorchScriptAgreementTest {
     private static Map<String, Object> schedule(boolean randomStart) {
         return Map.of("steps", reference.get("steps").asInt(), "step-size", 0.0, "relative-step-size",
                 reference.get("relative_step_size").asDouble(), "random-start", randomStart,
-                // The PyTorch reference runs every step; so does Gibbon here, to compare step for step.
-                "early-stop", false);
+                // The PyTorch reference runs every step at every epsilon; so does Gibbon here, to compare
+                // step for step (no early stop, no carry-over of examples broken at a smaller epsilon).
+                "early-stop", false, "carry-over", false);
     }
 
     private static List<Double> epsilons(String attack) {
