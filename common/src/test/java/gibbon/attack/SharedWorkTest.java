@@ -32,7 +32,7 @@ class SharedWorkTest {
     @BeforeAll
     static void load() {
         model = BundledModel.model();
-        examples = BundledModel.examples(512);
+        examples = BundledModel.examples(256);
     }
 
     private static AttackPlan plan(String type, Map<String, Object> params, List<Double> epsilons) {
