@@ -58,7 +58,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--examples", defaultValue = "128", description = "Examples for the sweep comparison (default: ${DEFAULT-VALUE}).")
     int examples;
 
-    @Option(names = "--end-to-end-examples", defaultValue = "2048", description = "Examples of the Spark runs (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--end-to-end-examples", defaultValue = "1024", description = "Examples of the Spark runs (default: ${DEFAULT-VALUE}).")
     int endToEndExamples;
 
     @Option(names = "--torchscript", defaultValue = "common/src/test/resources/torchscript/fashion_bn_cnn.pt",
