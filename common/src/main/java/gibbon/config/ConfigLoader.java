@@ -38,7 +38,6 @@ import java.util.stream.Stream;
  */
 public final class ConfigLoader {
     private static final int MAX_BATCH = 65_536;
-    private static final java.util.regex.Pattern URI_SCHEME = java.util.regex.Pattern.compile("[a-zA-Z][a-zA-Z0-9+.-]+:.*");
     /** Where models may come from: a TorchScript file is a program, so only storage the user controls. */
     private static final Set<String> MODEL_SCHEMES = Set.of("file", "hdfs", "s3a");
 
@@ -312,8 +311,7 @@ public final class ConfigLoader {
             throw GibbonException.config("config key '" + (mean.isEmpty() ? "model.mean" : "model.std")
                     + "': give model.mean and model.std together");
         }
-        String scheme = URI_SCHEME.matcher(uri).matches() ? uri.substring(0, uri.indexOf(':')).toLowerCase() : "file";
-        if (!MODEL_SCHEMES.contains(scheme)) {
+        if (!MODEL_SCHEMES.contains(Storage.scheme(uri))) {
             throw GibbonException.config("config key 'model.uri': '" + uri + "': models load only from local paths,"
                     + " hdfs:// or s3a:// (loading a TorchScript file runs its code)");
         }

@@ -16,6 +16,8 @@ import org.apache.hadoop.fs.Path;
  * is a local path, relative to the working directory.
  */
 public final class Storage {
+    private static final java.util.regex.Pattern URI_WITH_SCHEME = java.util.regex.Pattern.compile("[a-zA-Z][a-zA-Z0-9+.-]+:.*");
+
     private Storage() {}
 
     /**
@@ -23,7 +25,7 @@ public final class Storage {
      * URI with a scheme is kept as it is.
      */
     public static String absolute(String location) {
-        if (location.matches("[a-zA-Z][a-zA-Z0-9+.-]+:.*")) {
+        if (URI_WITH_SCHEME.matcher(location).matches()) {
             return location;
         }
         return java.nio.file.Path.of(location).toAbsolutePath().normalize().toUri().toString();
@@ -40,6 +42,12 @@ public final class Storage {
             "ipc.client.connect.retry.interval", "1000",
             "ipc.client.connect.timeout", "10000",
             "ipc.client.connect.max.retries.on.timeouts", "2");
+
+    /** The URI scheme of a location, lower case; "file" for a plain local path. */
+    public static String scheme(String location) {
+        return URI_WITH_SCHEME.matcher(location).matches() ? location.substring(0, location.indexOf(':')).toLowerCase()
+                : "file";
+    }
 
     /** The Hadoop configuration with the extra properties the experiment config sets. */
     public static Configuration hadoopConf(Map<String, String> properties) {
