@@ -34,6 +34,11 @@ public final class KernelBench {
      * @return images x gradient steps per second, one value per repetition after a warm-up
      */
     public static List<Double> attackLoop(Classifier model, int batch, int steps, int repeats) {
+        return attackLoop(model, batch, steps, repeats, true);
+    }
+
+    /** As {@link #attackLoop(Classifier, int, int, int)}, without the warm-up where the loop already ran. */
+    public static List<Double> attackLoop(Classifier model, int batch, int steps, int repeats, boolean warmUp) {
         int[] s = model.metadata().inputShape();
         Attack bim = AttackRegistry.find("bim").orElseThrow().create(new AttackParams(Map.of("steps", steps,
                 "step-size", 0.01, "relative-step-size", 0.0, "random-start", false, "early-stop", false)));
@@ -44,7 +49,7 @@ public final class KernelBench {
             NDArray y = manager.randomInteger(0, model.metadata().numClasses(), new Shape(batch), ai.djl.ndarray.types.DataType.INT32);
             NDArray eps = manager.full(new Shape(batch, 1, 1, 1), 0.1f);
             ExampleRandom random = ExampleRandom.of(1, LongStream.range(0, batch).toArray(), "bench", 0.1);
-            for (int r = -1; r < repeats; r++) {
+            for (int r = warmUp ? -1 : 0; r < repeats; r++) {
                 long start = System.nanoTime();
                 bim.perturb(model, x, y, eps, random).close();
                 double seconds = (System.nanoTime() - start) / 1e9;

@@ -25,10 +25,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPInputStream;
@@ -202,40 +202,58 @@ final class BenchCommand implements Callable<Integer> {
 
     private void endToEnd(Classifier model) throws IOException {
         out.printf("4. end to end: the whole run (bim, %d steps, epsilon 0.1, %d examples, tables written) on Spark vs the"
-                + " loop alone%n", steps, endToEndExamples);
+                + " loop alone; each repetition times the loop, a local[1] run and a local[2] run back to back, so that"
+                + " the ratios compare neighbours%n", steps, endToEndExamples);
         Path warehouse = Files.createTempDirectory("gibbon-bench-warehouse");
         KernelBench.threads(1);
-        double kernel = KernelBench.spread(KernelBench.attackLoop(model, batch, steps, repeats))[1];
-        Map<String, Double> medians = new HashMap<>();
-        out.printf("   %-10s %-32s %-26s %s%n", "master", "images x steps / s", "vs loop alone (1 thread)",
-                "warm-up run (s, not counted)");
-        for (String master : List.of("local[1]", "local[2]")) {
-            List<Double> rates = new ArrayList<>();
-            double first = 0;
-            // Repetitions share the Spark session, as the runs of a long-lived driver would; a first
-            // run of one batch (session start, class loading, JIT) is a warm-up, as the loop alone has.
-            for (int r = -1; r < repeats; r++) {
-                ExperimentConfig config = ConfigLoader.load(Path.of("conf", "default.conf"), List.of(
-                        "spark.master=\"" + master + "\"", "dataset.limit=" + (r < 0 ? batch : endToEndExamples),
-                        "output.warehouse=" + warehouse,
-                        "attacks.fgsm.enabled=false", "attacks.pgd.enabled=false", "attacks.pgd_l2.enabled=false",
-                        "attacks.noise.enabled=false", "attacks.bim = { epsilons = [0.1], steps = " + steps
-                                + ", early-stop = false }", "sweep.batch-size=" + batch, "output.adversarial-fraction=0"));
-                RobustnessJob.Outcome o = new RobustnessJob(config, new PrintStream(OutputStream.nullOutputStream()), null,
-                        false).run();
-                if (r < 0) {
-                    first = o.seconds();
-                } else {
-                    rates.add(endToEndExamples * (double) steps / o.seconds());
-                }
-            }
-            GibbonSpark.stopIfRunning();
-            double[] s = KernelBench.spread(rates);
-            medians.put(master, s[1]);
-            out.printf("   %-10s %-32s %-26s %.1f%n", master, triple(s, "%.0f"), String.format(Locale.ROOT, "%.2f",
-                    s[1] / kernel), first);
+        KernelBench.attackLoop(model, batch, steps, 1);
+        Map<String, List<Double>> rates = new TreeMap<>();
+        Map<String, List<Double>> ratios = new TreeMap<>();
+        List<Double> warmUps = new ArrayList<>();
+        for (int r = 0; r < repeats; r++) {
+            double loop = KernelBench.attackLoop(model, batch, steps, 1, false).get(0);
+            rates.computeIfAbsent("loop alone", k -> new ArrayList<>()).add(loop);
+            double one = timedRun("local[1]", warehouse, warmUps);
+            double two = timedRun("local[2]", warehouse, warmUps);
+            rates.computeIfAbsent("local[1]", k -> new ArrayList<>()).add(one);
+            rates.computeIfAbsent("local[2]", k -> new ArrayList<>()).add(two);
+            ratios.computeIfAbsent("local[1] / loop alone", k -> new ArrayList<>()).add(one / loop);
+            ratios.computeIfAbsent("local[2] / loop alone", k -> new ArrayList<>()).add(two / loop);
+            ratios.computeIfAbsent("local[2] / local[1]", k -> new ArrayList<>()).add(two / one);
         }
-        out.printf("   local[2] / local[1]: %.2f%n%n", medians.get("local[2]") / medians.get("local[1]"));
+        out.printf("   %-24s %s%n", "", "images x steps / s");
+        rates.forEach((name, v) -> out.printf("   %-24s %s%n", name, triple(KernelBench.spread(v), "%.0f")));
+        out.printf("   %-24s %s%n", "ratio", "per repetition, min / median / max");
+        ratios.forEach((name, v) -> out.printf("   %-24s %s%n", name, triple(KernelBench.spread(v), "%.2f")));
+        out.printf("   session start + one-batch warm-up before each timed run (s, not counted): %s%n%n",
+                triple(KernelBench.spread(warmUps), "%.1f"));
+    }
+
+    /**
+     * One timed run on a fresh session of the given master, after an untimed one-batch run (session
+     * start, class loading, JIT), as the loop alone has its warm-up.
+     *
+     * @return images x steps per second of the timed run
+     */
+    private double timedRun(String master, Path warehouse, List<Double> warmUps) {
+        double rate = 0;
+        for (boolean timed : new boolean[] {false, true}) {
+            int examples = timed ? endToEndExamples : batch;
+            ExperimentConfig config = ConfigLoader.load(Path.of("conf", "default.conf"), List.of(
+                    "spark.master=\"" + master + "\"", "dataset.limit=" + examples, "output.warehouse=" + warehouse,
+                    "attacks.fgsm.enabled=false", "attacks.pgd.enabled=false", "attacks.pgd_l2.enabled=false",
+                    "attacks.noise.enabled=false", "attacks.bim = { epsilons = [0.1], steps = " + steps
+                            + ", early-stop = false }", "sweep.batch-size=" + batch, "output.adversarial-fraction=0"));
+            RobustnessJob.Outcome o = new RobustnessJob(config, new PrintStream(OutputStream.nullOutputStream()), null,
+                    false).run();
+            if (timed) {
+                rate = examples * (double) steps / o.seconds();
+            } else {
+                warmUps.add(o.seconds());
+            }
+        }
+        GibbonSpark.stopIfRunning();
+        return rate;
     }
 
     private void memory() throws Exception {

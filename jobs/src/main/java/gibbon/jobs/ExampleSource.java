@@ -67,6 +67,11 @@ public interface ExampleSource {
     /** The first {@code n} examples by id in {@code partitions} partitions. */
     Dataset<Row> rows(SparkSession spark, long n, int partitions);
 
+    /** The first {@code n} examples, on the driver: a Spark job unless the source can read them itself. */
+    default List<Example> head(SparkSession spark, int n) {
+        return rows(spark, n, 1).collectAsList().stream().map(ExampleSource::toExample).toList();
+    }
+
     /** The examples of a partition of {@link #SCHEMA} rows. */
     static java.util.Iterator<Example> examples(java.util.Iterator<Row> rows) {
         return new java.util.Iterator<>() {

@@ -12,6 +12,11 @@ import org.apache.spark.sql.SparkSession;
  * 127.0.0.1 so that nothing listens beyond this machine.
  */
 public final class GibbonSpark {
+    private static final String EXECUTOR_ARENAS = "spark.executorEnv.MALLOC_ARENA_MAX";
+    private static final String EXECUTOR_JAVA_OPTIONS = "spark.executor.extraJavaOptions";
+    /** The JVM calls malloc_trim this often (ms); JDKs without the flag ignore it, as Spark passes -XX:+IgnoreUnrecognizedVMOptions. */
+    static final String TRIM_NATIVE_HEAP = "-XX:TrimNativeHeapInterval=5000";
+
     private GibbonSpark() {}
 
     /** The session for a config, creating it if needed and registering the result catalog. */
@@ -30,16 +35,29 @@ public final class GibbonSpark {
         builder.config("spark.sql.extensions", "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions")
                 .config("spark.sql.shuffle.partitions", "8")
                 .config("spark.executor.heartbeatInterval", "3s")
-                .config("spark.sql.session.timeZone", "UTC")
-                // As the gibbon launcher does for its own JVM: two glibc malloc arenas keep an executor's
-                // RSS from creeping up with libtorch's per-batch buffers (docs/performance.md).
-                .config("spark.executorEnv.MALLOC_ARENA_MAX", "2");
+                .config("spark.sql.session.timeZone", "UTC");
         config.sparkConf().forEach(builder::config);
+        // As the gibbon launcher does for its own JVM: executors hand the pages of libtorch's freed
+        // per-batch buffers back to the OS every 5 s and use two glibc arenas, so their RSS does not
+        // climb with the number of batches (docs/performance.md). Settings of the user's win.
+        if (userSetting(config, EXECUTOR_ARENAS) == null) {
+            builder.config(EXECUTOR_ARENAS, "2");
+        }
+        String javaOptions = userSetting(config, EXECUTOR_JAVA_OPTIONS);
+        if (javaOptions == null || !javaOptions.contains("TrimNativeHeapInterval")) {
+            builder.config(EXECUTOR_JAVA_OPTIONS, (javaOptions == null ? "" : javaOptions + " ") + TRIM_NATIVE_HEAP);
+        }
         SparkSession spark = builder.getOrCreate();
         spark.sparkContext().setLogLevel("WARN");
         registerCatalog(spark, config);
         config.hadoop().forEach((k, v) -> spark.sparkContext().hadoopConfiguration().set(k, v));
         return spark;
+    }
+
+    /** A Spark setting from the config's {@code spark.conf} or from spark-submit (system properties), or null. */
+    private static String userSetting(ExperimentConfig config, String key) {
+        String configured = config.sparkConf().get(key);
+        return configured != null ? configured : System.getProperty(key);
     }
 
     private static void registerCatalog(SparkSession spark, ExperimentConfig config) {

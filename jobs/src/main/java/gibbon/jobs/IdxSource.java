@@ -55,6 +55,13 @@ final class IdxSource implements ExampleSource {
         return spark.range(0, partitions, 1, partitions).flatMap(new ReadSlice(dataset, n, partitions), Encoders.row(SCHEMA));
     }
 
+    @Override
+    public List<Example> head(SparkSession spark, int n) {
+        List<Example> out = new ArrayList<>(n);
+        dataset.read(0, Math.min(n, dataset.size())).forEachRemaining(out::add);
+        return out;
+    }
+
     /** Reads slice i of n examples cut into k slices. */
     private record ReadSlice(IdxDataset dataset, long n, int slices) implements FlatMapFunction<Long, Row> {
         @Override

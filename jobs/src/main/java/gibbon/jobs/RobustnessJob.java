@@ -75,8 +75,7 @@ public final class RobustnessJob {
         int limit = config.dataset().limit();
         long n = limit == 0 ? source.size() : Math.min(limit, source.size());
         new AttackSweep(classifier, config.attacks(), config.seed(), config.batchSize()).probe(
-                source.rows(spark, Math.min(n, PROBE_EXAMPLES), 1).collectAsList().stream().map(ExampleSource::toExample)
-                        .toList());
+                source.head(spark, (int) Math.min(n, PROBE_EXAMPLES)));
         out.printf("dataset: %s, %d of %d examples%s%n", source.uri(), n, source.size(),
                 n < source.size() ? " (limited by dataset.limit = " + limit + "; --set dataset.limit=0 for all)" : "");
         out.printf("model: %s (%s, %d classes, input %s)%n", config.model().uri(), model.architecture(), model.numClasses(),
@@ -145,7 +144,9 @@ public final class RobustnessJob {
      * The attack stage, one resumable unit per attack entry: each unit's rows are committed to
      * {@code pending_predictions} as it finishes (a resumed run keeps the units it finds complete),
      * then the whole run is published to {@code predictions} in one commit, and the sampled
-     * examples' adversarial inputs to {@code adversarial_examples} in another.
+     * examples' adversarial inputs to {@code adversarial_examples} in another. The last unit's rows
+     * go straight into the publishing commit, as staging them would only copy them once more,
+     * unless adversarial inputs are sampled: those rows feed two tables, so every unit is staged.
      */
     private void attack(SparkSession spark, ResultTables tables, ExampleSource source, long n, String runId,
             int[] shape) {
@@ -153,28 +154,59 @@ public final class RobustnessJob {
         int perExample = config.attacks().stream().mapToInt(p -> p.epsilons().size()).sum();
         out.printf("attack: %d examples x %d (attack, epsilon) pairs in %d partitions, batch %d%n", n, perExample,
                 partitions, config.batchSize());
+        List<AttackPlan> open = new ArrayList<>();
         for (AttackPlan plan : config.attacks()) {
             if (resume && tables.rows(ResultTables.PENDING_PREDICTIONS, runId, plan.label()) == n * plan.epsilons().size()) {
                 out.printf("attack %s: finished by an earlier attempt, kept%n", plan.label());
-                continue;
-            }
-            LongAccumulator done = spark.sparkContext().longAccumulator("examples attacked by " + plan.label());
-            Dataset<Row> rows = source.rows(spark, n, partitions).mapPartitions(
-                    new SweepPartition(config, List.of(plan), runId, done), Encoders.row(ResultTables.PENDING_SCHEMA));
-            try (ProgressReporter progress = new ProgressReporter(spark.sparkContext(), done, n, "attack " + plan.label(),
-                    out)) {
-                tables.replaceRun(ResultTables.PENDING_PREDICTIONS, rows);
+            } else {
+                open.add(plan);
             }
         }
-        Dataset<Row> staged = spark.table(tables.name(ResultTables.PENDING_PREDICTIONS)).where("run_id = '" + runId + "'");
-        tables.replaceRun(ResultTables.PREDICTIONS, staged.selectExpr(ResultTables.PREDICTIONS_SCHEMA.fieldNames()));
+        AttackPlan direct = config.adversarialFraction() == 0 && !open.isEmpty() ? open.get(open.size() - 1) : null;
+        for (AttackPlan plan : open) {
+            if (plan != direct) {
+                LongAccumulator done = spark.sparkContext().longAccumulator("examples attacked by " + plan.label());
+                Dataset<Row> rows = attackRows(spark, source, n, partitions, runId, plan, done);
+                withProgress(spark, done, n, plan, () -> tables.replaceRun(ResultTables.PENDING_PREDICTIONS, rows));
+            }
+        }
+        // Staged rows: units of this attempt other than the direct one, or those a rerun id's earlier attempt left.
+        boolean staged = !newRun || open.size() > (direct == null ? 0 : 1);
+        String[] columns = ResultTables.PREDICTIONS_SCHEMA.fieldNames();
+        Dataset<Row> pending = staged
+                ? spark.table(tables.name(ResultTables.PENDING_PREDICTIONS)).where("run_id = '" + runId + "'") : null;
+        if (direct == null) {
+            tables.replaceRun(ResultTables.PREDICTIONS, pending.selectExpr(columns));
+        } else {
+            LongAccumulator done = spark.sparkContext().longAccumulator("examples attacked by " + direct.label());
+            Dataset<Row> rows = attackRows(spark, source, n, partitions, runId, direct, done).selectExpr(columns);
+            Dataset<Row> all = pending == null ? rows : pending.selectExpr(columns).union(rows);
+            withProgress(spark, done, n, direct, () -> tables.replaceRun(ResultTables.PREDICTIONS, all));
+        }
         // Without sampled examples there is nothing to write: skip the scan and the empty commit.
         if (config.adversarialFraction() > 0) {
-            tables.replaceRun(ResultTables.ADVERSARIAL_EXAMPLES, staged.where("adversarial IS NOT NULL").selectExpr("run_id",
+            tables.replaceRun(ResultTables.ADVERSARIAL_EXAMPLES, pending.where("adversarial IS NOT NULL").selectExpr("run_id",
                     "example_id", "label", "attack", "norm", "epsilon", "predicted", "correct", "confidence",
                     "array(" + shape[0] + ", " + shape[1] + ", " + shape[2] + ") AS shape", "adversarial AS tensor"));
         }
-        tables.deleteRun(ResultTables.PENDING_PREDICTIONS, runId);
+        if (staged) {
+            tables.deleteRun(ResultTables.PENDING_PREDICTIONS, runId);
+        }
+    }
+
+    /** One attack entry's {@code pending_predictions} rows; {@code done} counts the examples attacked. */
+    private Dataset<Row> attackRows(SparkSession spark, ExampleSource source, long n, int partitions, String runId,
+            AttackPlan plan, LongAccumulator done) {
+        return source.rows(spark, n, partitions).mapPartitions(new SweepPartition(config, List.of(plan), runId, done),
+                Encoders.row(ResultTables.PENDING_SCHEMA));
+    }
+
+    /** Runs a write that computes an attack's rows, reporting the attack's progress meanwhile. */
+    private void withProgress(SparkSession spark, LongAccumulator done, long n, AttackPlan plan, Runnable write) {
+        try (ProgressReporter progress = new ProgressReporter(spark.sparkContext(), done, n, "attack " + plan.label(),
+                out)) {
+            write.run();
+        }
     }
 
     /**
