@@ -14,8 +14,8 @@ import org.apache.spark.sql.SparkSession;
 public final class GibbonSpark {
     private static final String EXECUTOR_ARENAS = "spark.executorEnv.MALLOC_ARENA_MAX";
     private static final String EXECUTOR_JAVA_OPTIONS = "spark.executor.extraJavaOptions";
-    /** The JVM calls malloc_trim this often (ms); JDKs without the flag ignore it, as Spark passes -XX:+IgnoreUnrecognizedVMOptions. */
-    static final String TRIM_NATIVE_HEAP = "-XX:TrimNativeHeapInterval=5000";
+    /** The JVM calls malloc_trim every 5 s; a JDK without the flag ignores it (Spark passes -XX:+IgnoreUnrecognizedVMOptions). */
+    private static final String TRIM_NATIVE_HEAP = "-XX:TrimNativeHeapInterval=5000";
 
     private GibbonSpark() {}
 
@@ -39,7 +39,7 @@ public final class GibbonSpark {
         config.sparkConf().forEach(builder::config);
         // As the gibbon launcher does for its own JVM: executors hand the pages of libtorch's freed
         // per-batch buffers back to the OS every 5 s and use two glibc arenas, so their RSS does not
-        // climb with the number of batches (docs/performance.md). Settings of the user's win.
+        // climb with the number of batches (docs/performance.md). A user's own settings win.
         if (userSetting(config, EXECUTOR_ARENAS) == null) {
             builder.config(EXECUTOR_ARENAS, "2");
         }
