@@ -64,7 +64,7 @@ final class ApgdAttack implements Attack {
 
     @Override
     public Carry carry() {
-        return carryOver ? Carry.MISCLASSIFIED : Carry.NONE;
+        return Carry.of(carryOver, false);
     }
 
     @Override

@@ -76,7 +76,15 @@ public interface Attack {
         /** Once its adversarial is misclassified. */
         MISCLASSIFIED,
         /** Once its adversarial is classified as the attack's target (targeted attacks). */
-        TARGET_HIT
+        TARGET_HIT;
+
+        /** The carry of an attack that searches its ball: none when its carry-over parameter is off. */
+        static Carry of(boolean carryOver, boolean targeted) {
+            if (!carryOver) {
+                return NONE;
+            }
+            return targeted ? TARGET_HIT : MISCLASSIFIED;
+        }
     }
 
     /**

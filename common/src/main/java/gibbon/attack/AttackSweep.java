@@ -400,9 +400,9 @@ public final class AttackSweep {
             } else if (open.length == 0) {
                 now = previous;
             } else {
-                Attack.Crafted c = crafted(attack, label, Rows.select(x, open), Rows.select(y, open), pick(ids, open),
+                Attack.Crafted c = crafted(attack, label, Rows.select(x, open), Rows.select(y, open), Rows.pick(ids, open),
                         filled(open.length, epsilons.get(j)));
-                Judgement judged = judge(model, c.adversarial(), Attempts.pick(labels, open), pick(ids, open));
+                Judgement judged = judge(model, c.adversarial(), Rows.pick(labels, open), Rows.pick(ids, open));
                 now = new Outcome(Rows.scatter(previous.adversarial(), open, c.adversarial()),
                         merge(previous.targets(), n, open, c.targets()), merge(previous.brokenBy(), n, open, c.brokenBy()),
                         previous.judged().with(open, judged));
@@ -429,14 +429,6 @@ public final class AttackSweep {
     private static double[] filled(int n, double value) {
         double[] out = new double[n];
         Arrays.fill(out, value);
-        return out;
-    }
-
-    private static long[] pick(long[] values, int[] at) {
-        long[] out = new long[at.length];
-        for (int j = 0; j < at.length; j++) {
-            out[j] = values[at[j]];
-        }
         return out;
     }
 

@@ -73,7 +73,7 @@ final class Attempts {
                 }
                 int[] rows = Rows.where(improved);
                 next = best == null ? r.adversarial()
-                        : Rows.scatter(best, pick(active, rows), Rows.select(r.adversarial(), rows));
+                        : Rows.scatter(best, Rows.pick(active, rows), Rows.select(r.adversarial(), rows));
                 NDScope.unregister(next);
             }
             if (best != null && best != next) {
@@ -93,15 +93,6 @@ final class Attempts {
         boolean[] b = new boolean[n];
         Arrays.fill(b, true);
         return b;
-    }
-
-    /** The entries of {@code values} at the indices {@code at}. */
-    static int[] pick(int[] values, int[] at) {
-        int[] out = new int[at.length];
-        for (int j = 0; j < at.length; j++) {
-            out[j] = values[at[j]];
-        }
-        return out;
     }
 
     /** Margin of the wrong classes over the true class, or of the target over all others. */

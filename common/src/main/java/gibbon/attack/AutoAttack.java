@@ -39,7 +39,7 @@ final class AutoAttack implements Attack {
 
     @Override
     public Carry carry() {
-        return carryOver ? Carry.MISCLASSIFIED : Carry.NONE;
+        return Carry.of(carryOver, false);
     }
 
     @Override
@@ -88,7 +88,7 @@ final class AutoAttack implements Attack {
                         }
                     }
                 }
-                int[] keep = first ? active : Attempts.pick(active, Rows.where(fooled));
+                int[] keep = first ? active : Rows.pick(active, Rows.where(fooled));
                 NDArray kept = first ? candidate : Rows.select(candidate, Rows.where(fooled));
                 adv = Rows.scatter(adv, keep, kept);
                 Rows.carry(before, adv);

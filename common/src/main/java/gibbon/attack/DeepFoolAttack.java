@@ -56,7 +56,7 @@ final class DeepFoolAttack implements Attack {
             try (NDScope scope = new NDScope()) {
                 NDArray xs = Rows.select(adv, active);
                 NDArray ys = Rows.select(labels, active);
-                int[] yActive = Attempts.pick(y, active);
+                int[] yActive = Rows.pick(y, active);
                 // The j-th other class of each example: j below its label, j + 1 from it on.
                 NDArray[] f = new NDArray[classes - 1];
                 NDArray[] w = new NDArray[classes - 1];

@@ -36,10 +36,7 @@ final class MiFgsmAttack implements Attack {
 
     @Override
     public Carry carry() {
-        if (!carryOver) {
-            return Carry.NONE;
-        }
-        return target.targeted() ? Carry.TARGET_HIT : Carry.MISCLASSIFIED;
+        return Carry.of(carryOver, target.targeted());
     }
 
     @Override

@@ -35,10 +35,7 @@ public final class PgdAttack implements Attack {
 
     @Override
     public Carry carry() {
-        if (!carryOver) {
-            return Carry.NONE;
-        }
-        return target.targeted() ? Carry.TARGET_HIT : Carry.MISCLASSIFIED;
+        return Carry.of(carryOver, target.targeted());
     }
 
     @Override
@@ -57,7 +54,7 @@ public final class PgdAttack implements Attack {
             if (targets == null) {
                 return new Attempts.Result(run(model, xs, ys, false, es, rs), null);
             }
-            int[] t = Attempts.pick(targets, rows);
+            int[] t = Rows.pick(targets, rows);
             return new Attempts.Result(run(model, xs, Rows.classes(ys, t), true, es, rs), t);
         });
     }

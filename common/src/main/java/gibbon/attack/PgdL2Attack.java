@@ -34,7 +34,7 @@ public final class PgdL2Attack implements Attack {
 
     @Override
     public Carry carry() {
-        return carryOver ? Carry.MISCLASSIFIED : Carry.NONE;
+        return Carry.of(carryOver, false);
     }
 
     @Override

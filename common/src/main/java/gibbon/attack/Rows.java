@@ -36,6 +36,24 @@ final class Rows {
         return both.get("{}", base.getManager().create(source));
     }
 
+    /** The entries of {@code values} at the indices {@code at}. */
+    static int[] pick(int[] values, int[] at) {
+        int[] out = new int[at.length];
+        for (int j = 0; j < at.length; j++) {
+            out[j] = values[at[j]];
+        }
+        return out;
+    }
+
+    /** As {@link #pick(int[], int[])}, for example ids. */
+    static long[] pick(long[] values, int[] at) {
+        long[] out = new long[at.length];
+        for (int j = 0; j < at.length; j++) {
+            out[j] = values[at[j]];
+        }
+        return out;
+    }
+
     /** The indices where {@code flags} is true. */
     static int[] where(boolean[] flags) {
         int count = 0;

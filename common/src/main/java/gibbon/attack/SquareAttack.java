@@ -38,7 +38,7 @@ final class SquareAttack implements Attack {
 
     @Override
     public Carry carry() {
-        return carryOver ? Carry.MISCLASSIFIED : Carry.NONE;
+        return Carry.of(carryOver, false);
     }
 
     @Override
@@ -84,7 +84,7 @@ final class SquareAttack implements Attack {
                     }
                 }
                 int[] rows = Rows.where(improved);
-                best = Rows.scatter(best, Attempts.pick(active, rows), Rows.select(candidate, rows));
+                best = Rows.scatter(best, Rows.pick(active, rows), Rows.select(candidate, rows));
                 Rows.carry(before, best);
             }
         }
