@@ -7,6 +7,8 @@
 2. Builds a small RGB CNN (random weights, BatchNorm) for 32x32 colour images that expects
    per-channel normalised input, writes random colour PNGs in class folders, and records its clean
    and FGSM predictions with the normalisation applied: rgb_cnn.pt, rgb_images/, rgb_reference.json.
+3. Scripts a small CNN (random weights) whose forward flattens with `view`, which needs contiguous
+   activations, and records its logits on a fixed input: view_cnn.pt, view_reference.json.
 
 Run with Debian's python3-torch:  /usr/bin/python3 make_fixture.py
 (needs apt-get install -y python3-torch dataset-fashion-mnist)
@@ -162,8 +164,37 @@ def make_rgb():
     print("rgb fixture: clean predictions", reference["clean_predictions"][:10])
 
 
+class ViewCnn(nn.Module):
+    """Flattens with view, as much hand-written PyTorch does: it fails on channels-last activations."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 4, 3, padding=1)
+        self.fc = nn.Linear(4 * 14 * 14, 10)
+
+    def forward(self, x):
+        x = F.max_pool2d(F.relu(self.conv(x)), 2)
+        return self.fc(x.view(x.size(0), -1))
+
+
+def view_input():
+    """Two 28x28 images with pixel i of the pair set to (i % 256) / 255, as the Java test builds them."""
+    return (torch.arange(2 * 28 * 28) % 256).float().div(255).view(2, 1, 28, 28)
+
+
+def make_view():
+    torch.manual_seed(3)
+    model = torch.jit.script(ViewCnn().eval())
+    model.save(os.path.join(HERE, "view_cnn.pt"))
+    with torch.no_grad():
+        logits = model(view_input())
+    with open(os.path.join(HERE, "view_reference.json"), "w") as f:
+        json.dump({"logits": logits.flatten().tolist()}, f)
+
+
 def main():
     make_rgb()
+    make_view()
     torch.manual_seed(0)
     torch.set_num_threads(2)
     x_train = images(read_idx(os.path.join(DATA, "train-images-idx3-ubyte.gz"))[:TRAIN_EXAMPLES])

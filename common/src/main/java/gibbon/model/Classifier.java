@@ -54,6 +54,8 @@ public final class Classifier implements TargetModel, AutoCloseable {
     private final float rangeWidth;
     private final float[] mean;
     private final float[] std;
+    /** Whether inputs enter the network in channels-last layout; decided once at load ({@link #channelsLastAgrees}). */
+    private boolean channelsLast;
 
     private Classifier(Model model, ModelMetadata metadata, String location, ModelSpec spec) {
         this.model = model;
@@ -83,6 +85,7 @@ public final class Classifier implements TargetModel, AutoCloseable {
                 : loadDjl(spec, device, localCache, hadoop);
         try {
             classifier.checkOutputWidth();
+            classifier.channelsLast = !device.isGpu() && classifier.channelsLastAgrees();
         } catch (RuntimeException e) {
             classifier.close();
             throw e;
@@ -224,6 +227,48 @@ public final class Classifier implements TargetModel, AutoCloseable {
         }
     }
 
+    /**
+     * Whether the network gives the same logits and input gradients when its input arrives in
+     * channels-last layout. On CPU, libtorch runs convolutions (oneDNN) and max pooling vectorised
+     * over channels in that layout, and it carries an input's layout through the layers: one
+     * conversion of the input made an attack step 1.4–1.7 × faster on the bundled CNN and on a
+     * TorchScript CNN. A model whose code needs contiguous activations (a {@code view} after a
+     * convolution) fails here and keeps the plain layout.
+     */
+    private boolean channelsLastAgrees() {
+        int[] s = metadata.inputShape();
+        int n = 2;
+        float[] values = new float[n * s[0] * s[1] * s[2]];
+        java.util.Random random = new java.util.Random(0);
+        for (int i = 0; i < values.length; i++) {
+            values[i] = random.nextFloat();
+        }
+        int[] labels = new int[n];
+        for (int i = 0; i < n; i++) {
+            labels[i] = i % metadata.numClasses();
+        }
+        try (NDManager m = newBatchManager()) {
+            NDArray x = m.create(values, new Shape(n, s[0], s[1], s[2]));
+            NDArray y = m.create(labels);
+            Gradient plain = gradient(x, logits -> perExampleCrossEntropy(logits, y), false);
+            Gradient converted = gradient(x, logits -> perExampleCrossEntropy(logits, y), true);
+            return close(plain.logits(), converted.logits()) && close(plain.gradient(), converted.gradient());
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** Equal up to float rounding of a different summation order, relative to the larger values. */
+    private static boolean close(NDArray a, NDArray b) {
+        float scale = a.abs().max().getFloat();
+        return a.getShape().equals(b.getShape()) && a.allClose(b, 1e-3, 1e-4 * scale, false);
+    }
+
+    private static NDArray perExampleCrossEntropy(NDArray logits, NDArray labels) {
+        NDArray oneHot = labels.toType(DataType.INT64, false).oneHot((int) logits.getShape().get(1));
+        return logits.logSoftmax(1).mul(oneHot).sum(new int[] {1}).neg();
+    }
+
     /** Wraps a model still in memory (during training), which has no metadata yet. */
     static Classifier wrap(Model model) {
         return new Classifier(model, null, model.getName(), null);
@@ -247,6 +292,11 @@ public final class Classifier implements TargetModel, AutoCloseable {
         return metadata;
     }
 
+    /** Whether inputs enter the network in channels-last layout (decided at load, on CPU only). */
+    public boolean channelsLast() {
+        return channelsLast;
+    }
+
     /** The model directory or file URI. */
     public String location() {
         return location;
@@ -267,7 +317,7 @@ public final class Classifier implements TargetModel, AutoCloseable {
         boolean previous = JniUtils.isGradMode();
         JniUtils.setGradMode(false);
         try {
-            return forward(x, false);
+            return forward(x, false, channelsLast);
         } finally {
             JniUtils.setGradMode(previous);
         }
@@ -285,7 +335,7 @@ public final class Classifier implements TargetModel, AutoCloseable {
             NDArray leaf = x.duplicate();
             JniUtils.setGradMode(true);
             leaf.setRequiresGradient(true);
-            NDArray loss = crossEntropy(forward(leaf, true), labels);
+            NDArray loss = crossEntropy(forward(leaf, true, channelsLast), labels);
             JniUtils.backward((PtNDArray) loss, (PtNDArray) loss.onesLike(), false, false);
             JniUtils.setGradMode(false);
             return leaf.getGradient().duplicate();
@@ -301,13 +351,17 @@ public final class Classifier implements TargetModel, AutoCloseable {
      */
     @Override
     public Gradient gradient(NDArray x, LogitLoss loss) {
+        return gradient(x, loss, channelsLast);
+    }
+
+    private Gradient gradient(NDArray x, LogitLoss loss, boolean inChannelsLast) {
         boolean previous = JniUtils.isGradMode();
         try {
             JniUtils.setGradMode(false);
             NDArray leaf = x.duplicate();
             JniUtils.setGradMode(true);
             leaf.setRequiresGradient(true);
-            NDArray logits = forward(leaf, true);
+            NDArray logits = forward(leaf, true, inChannelsLast);
             NDArray perExample = loss.apply(logits);
             NDArray total = perExample.sum();
             JniUtils.backward((PtNDArray) total, (PtNDArray) total.onesLike(), false, false);
@@ -325,7 +379,8 @@ public final class Classifier implements TargetModel, AutoCloseable {
         return logits.logSoftmax(1).mul(oneHot).sum().neg();
     }
 
-    private NDArray forward(NDArray x, boolean withGradient) {
+    /** @param inChannelsLast whether the input enters the network in channels-last layout */
+    private NDArray forward(NDArray x, boolean withGradient, boolean inChannelsLast) {
         NDArray input = x;
         if (rangeLow != 0f || rangeWidth != 1f) {
             input = input.mul(rangeWidth).add(rangeLow);
@@ -336,11 +391,25 @@ public final class Classifier implements TargetModel, AutoCloseable {
         if (std != null) {
             input = input.div(channelVector(x.getManager(), std));
         }
+        if (inChannelsLast) {
+            input = channelsLast(input);
+        }
         Block block = model.getBlock();
         if (block instanceof PtSymbolBlock module) {
             return IValueUtils.forward(module, new NDList(input), withGradient).get(0);
         }
         return block.forward(new ParameterStore(x.getManager(), false), new NDList(input), false).singletonOrThrow();
+    }
+
+    /**
+     * The same values in channels-last memory: (N, C, H, W) seen through (N, H, W, C) and flattened
+     * copies them in that order, and the final transpose is a view, so the array keeps its shape
+     * and libtorch reads its strides as channels-last.
+     */
+    private static NDArray channelsLast(NDArray x) {
+        Shape s = x.getShape();
+        return x.transpose(0, 2, 3, 1).reshape(s.get(0), -1).reshape(s.get(0), s.get(2), s.get(3), s.get(1))
+                .transpose(0, 3, 1, 2);
     }
 
     private static NDArray channelVector(NDManager manager, float[] values) {
@@ -386,6 +455,6 @@ public final class Classifier implements TargetModel, AutoCloseable {
 
     @Override
     public String toString() {
-        return "Classifier[" + location + " on " + device() + "]";
+        return "Classifier[" + location + " on " + device() + (channelsLast ? ", channels-last" : "") + "]";
     }
 }
