@@ -120,29 +120,55 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private void pytorch(List<Integer> threadCounts) throws Exception {
-        out.println("2. the same TorchScript model (" + torchscript + "): DJL loop vs raw PyTorch (" + python + ")");
+        out.println("2. the same TorchScript model (" + torchscript + "): DJL loop vs raw PyTorch (" + python
+                + "), its input as written (NCHW) and in channels-last memory as Gibbon gives it");
         Classifier model = ClassifierCache.get(ModelSpec.torchscript(torchscript.toString(), List.of(1, 28, 28),
                 List.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9")), Device.cpu(), 1, Map.of());
-        out.printf("   %-8s %-32s %-32s %s%n", "threads", "Gibbon images x steps / s", "PyTorch images x steps / s",
-                "Gibbon / PyTorch");
+        out.printf("   %-8s %-26s %-26s %-26s %s%n", "threads", "Gibbon images x steps / s", "PyTorch NCHW",
+                "PyTorch channels-last", "Gibbon / PyTorch (NCHW, channels-last)");
         for (int t : threadCounts) {
             KernelBench.threads(t);
             double[] gibbon = KernelBench.spread(KernelBench.attackLoop(model, batch, steps, repeats));
-            String pythonOut = exec(List.of(python, "bench/pytorch_kernel.py", torchscript.toString(), "--batch",
-                    String.valueOf(batch), "--steps", String.valueOf(steps), "--threads", String.valueOf(t), "--repeats",
-                    String.valueOf(repeats)));
-            JsonNode json = new ObjectMapper().readTree(pythonOut.lines().reduce((a, b) -> b).orElse("{}"));
-            List<Double> rates = new ArrayList<>();
-            json.path("images_x_steps_per_s").forEach(v -> rates.add(v.asDouble()));
-            if (rates.isEmpty()) {
-                out.printf("   %-8d %-32s %s%n", t, triple(gibbon, "%.0f"), "PyTorch did not run: " + pythonOut.strip());
+            JsonNode plain = torchRates(t, false);
+            JsonNode last = torchRates(t, true);
+            if (plain.isTextual() || last.isTextual()) {
+                out.printf("   %-8d %-26s %s%n", t, triple(gibbon, "%.0f"),
+                        "PyTorch did not run: " + (plain.isTextual() ? plain : last).asText());
                 continue;
             }
-            double[] torch = KernelBench.spread(rates);
-            out.printf("   %-8d %-32s %-32s %.2f (torch %s)%n", t, triple(gibbon, "%.0f"), triple(torch, "%.0f"),
-                    gibbon[1] / torch[1], json.path("torch").asText());
+            double[] nchw = KernelBench.spread(rates(plain));
+            double[] cl = KernelBench.spread(rates(last));
+            out.printf("   %-8d %-26s %-26s %-26s %.2f, %.2f (torch %s)%n", t, triple(gibbon, "%.0f"), triple(nchw, "%.0f"),
+                    triple(cl, "%.0f"), gibbon[1] / nchw[1], gibbon[1] / cl[1], plain.path("torch").asText());
         }
         out.println();
+    }
+
+    /** The PyTorch loop's JSON report, or its output as text when it did not give one. */
+    private JsonNode torchRates(int threads, boolean channelsLast) throws Exception {
+        List<String> command = new ArrayList<>(List.of(python, "bench/pytorch_kernel.py", torchscript.toString(), "--batch",
+                String.valueOf(batch), "--steps", String.valueOf(steps), "--threads", String.valueOf(threads), "--repeats",
+                String.valueOf(repeats)));
+        if (channelsLast) {
+            command.add("--channels-last");
+        }
+        String output = exec(command);
+        ObjectMapper mapper = new ObjectMapper();
+        try {
+            JsonNode json = mapper.readTree(output.lines().reduce((a, b) -> b).orElse("{}"));
+            if (!json.path("images_x_steps_per_s").isEmpty()) {
+                return json;
+            }
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            // Not a report: the output says what went wrong.
+        }
+        return mapper.getNodeFactory().textNode(output.strip());
+    }
+
+    private static List<Double> rates(JsonNode json) {
+        List<Double> out = new ArrayList<>();
+        json.path("images_x_steps_per_s").forEach(v -> out.add(v.asDouble()));
+        return out;
     }
 
     private void sweep(Classifier model, ExperimentConfig defaults) throws IOException {
@@ -334,7 +360,7 @@ final class BenchCommand implements Callable<Integer> {
         try {
             p = new ProcessBuilder(command).redirectErrorStream(true).start();
         } catch (IOException e) {
-            return "{} cannot start " + command.get(0) + ": " + e.getMessage();
+            return "cannot start " + command.get(0) + ": " + e.getMessage();
         }
         ByteArrayOutputStream buffer = new ByteArrayOutputStream();
         p.getInputStream().transferTo(buffer);
