@@ -12,7 +12,13 @@ import org.apache.spark.sql.SparkSession;
  * 127.0.0.1 so that nothing listens beyond this machine.
  */
 public final class GibbonSpark {
-    private static final String EXECUTOR_ARENAS = "spark.executorEnv.MALLOC_ARENA_MAX";
+    /**
+     * glibc settings of executors, as the gibbon launcher sets them for its own JVM: two arenas, and
+     * libtorch's large per-batch buffers kept in the heap instead of being mapped, unmapped and
+     * faulted in again on every allocation (up to 35 % of a sweep's time; docs/performance.md).
+     */
+    private static final Map<String, String> EXECUTOR_ENV = Map.of("MALLOC_ARENA_MAX", "2",
+            "MALLOC_MMAP_THRESHOLD_", "268435456", "MALLOC_TRIM_THRESHOLD_", "1073741824");
     private static final String EXECUTOR_JAVA_OPTIONS = "spark.executor.extraJavaOptions";
     /** The JVM calls malloc_trim every 5 s; a JDK without the flag ignores it (Spark passes -XX:+IgnoreUnrecognizedVMOptions). */
     private static final String TRIM_NATIVE_HEAP = "-XX:TrimNativeHeapInterval=5000";
@@ -37,12 +43,14 @@ public final class GibbonSpark {
                 .config("spark.executor.heartbeatInterval", "3s")
                 .config("spark.sql.session.timeZone", "UTC");
         config.sparkConf().forEach(builder::config);
-        // As the gibbon launcher does for its own JVM: executors hand the pages of libtorch's freed
-        // per-batch buffers back to the OS every 5 s and use two glibc arenas, so their RSS does not
-        // climb with the number of batches (docs/performance.md). A user's own settings win.
-        if (userSetting(config, EXECUTOR_ARENAS) == null) {
-            builder.config(EXECUTOR_ARENAS, "2");
-        }
+        // As the gibbon launcher does for its own JVM: executors keep freed buffers in glibc's heap
+        // (EXECUTOR_ENV) and hand their pages back to the OS every 5 s, so that RSS does not climb
+        // with the number of batches (docs/performance.md). A user's own settings win.
+        EXECUTOR_ENV.forEach((name, value) -> {
+            if (userSetting(config, "spark.executorEnv." + name) == null) {
+                builder.config("spark.executorEnv." + name, value);
+            }
+        });
         String javaOptions = userSetting(config, EXECUTOR_JAVA_OPTIONS);
         if (javaOptions == null || !javaOptions.contains("TrimNativeHeapInterval")) {
             builder.config(EXECUTOR_JAVA_OPTIONS, (javaOptions == null ? "" : javaOptions + " ") + TRIM_NATIVE_HEAP);
