@@ -58,8 +58,8 @@ def main():
         start = time.perf_counter()
         pgd(model, x, y, 0.1, 0.01, a.steps)
         rates.append(a.batch * a.steps / (time.perf_counter() - start))
-    print(json.dumps({"torch": torch.__version__, "channels_last": a.channels_last, "threads": a.threads, "batch": a.batch, "steps": a.steps,
-                      "images_x_steps_per_s": rates}))
+    print(json.dumps({"torch": torch.__version__, "channels_last": a.channels_last, "threads": a.threads,
+                      "batch": a.batch, "steps": a.steps, "images_x_steps_per_s": rates}))
 
 
 if __name__ == "__main__":

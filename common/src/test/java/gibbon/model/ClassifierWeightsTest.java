@@ -14,7 +14,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Attacks need input gradients only: a backward pass through a loaded model must not compute weight
- * gradients (a TorchScript module loaded with trainable weights did, costing 15–20 % of every step).
+ * gradients (a TorchScript module loaded with trainable weights did, costing about 13 % of every step).
  */
 class ClassifierWeightsTest {
     private static Classifier load(String location) {
