@@ -266,6 +266,7 @@ public final class Classifier implements TargetModel, AutoCloseable {
         return a.getShape().equals(b.getShape()) && a.allClose(b, 1e-3, 1e-4 * scale, false);
     }
 
+    /** Softmax cross-entropy of each example's logits against its integer label, shape (batch). */
     private static NDArray perExampleCrossEntropy(NDArray logits, NDArray labels) {
         NDArray oneHot = labels.toType(DataType.INT64, false).oneHot((int) logits.getShape().get(1));
         return logits.logSoftmax(1).mul(oneHot).sum(new int[] {1}).neg();
@@ -331,25 +332,13 @@ public final class Classifier implements TargetModel, AutoCloseable {
      */
     @Override
     public NDArray lossGradient(NDArray x, NDArray labels) {
-        boolean previous = JniUtils.isGradMode();
-        try {
-            JniUtils.setGradMode(false);
-            NDArray leaf = x.duplicate();
-            JniUtils.setGradMode(true);
-            leaf.setRequiresGradient(true);
-            NDArray loss = crossEntropy(forward(leaf, true, channelsLast), labels);
-            JniUtils.backward((PtNDArray) loss, (PtNDArray) loss.onesLike(), false, false);
-            JniUtils.setGradMode(false);
-            return leaf.getGradient().duplicate();
-        } finally {
-            JniUtils.setGradMode(previous);
-        }
+        return gradient(x, logits -> perExampleCrossEntropy(logits, labels)).gradient();
     }
 
     /**
      * Gradient of a per-example loss of the logits, summed over the batch, with the same pass's
-     * logits and losses; grad mode is enabled for the calling thread only, as in
-     * {@link #lossGradient}, so concurrent tasks do not interfere.
+     * logits and losses; grad mode is enabled for the calling thread only and restored afterwards,
+     * so concurrent tasks do not interfere.
      */
     @Override
     public Gradient gradient(NDArray x, LogitLoss loss) {
@@ -377,8 +366,7 @@ public final class Classifier implements TargetModel, AutoCloseable {
 
     /** Summed softmax cross-entropy of logits against integer labels. */
     public static NDArray crossEntropy(NDArray logits, NDArray labels) {
-        NDArray oneHot = labels.toType(DataType.INT64, false).oneHot((int) logits.getShape().get(1));
-        return logits.logSoftmax(1).mul(oneHot).sum().neg();
+        return perExampleCrossEntropy(logits, labels).sum();
     }
 
     /** @param inChannelsLast whether the input enters the network in channels-last layout */
