@@ -171,10 +171,13 @@ public final class ResultTables {
     /**
      * Writes one run's rows to a table partitioned by run_id as one atomic Iceberg commit that
      * replaces whatever rows that run id had (a rerun of a crashed run leaves exactly one copy).
+     * Each task writes its own rows: all of them share the run's partition, so Iceberg's default
+     * shuffle by partition would only add a stage and send the whole run through one writer task.
      */
     public void replaceRun(String table, Dataset<Row> rows) {
         try {
-            rows.writeTo(name(table)).overwritePartitions();
+            rows.writeTo(name(table)).option("distribution-mode", "none").option("fanout-enabled", "true")
+                    .overwritePartitions();
         } catch (NoSuchTableException e) {
             throw new IllegalStateException("result table " + name(table) + " disappeared during the run", e);
         }

@@ -22,6 +22,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ThreadLocalRandom;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
@@ -34,7 +36,8 @@ import org.apache.spark.util.LongAccumulator;
  * The robustness sweep, end to end: check the dataset and model on the driver, read the examples
  * on the executors, attack them with the executor-resident model, and publish the run. Each table
  * gets one atomic Iceberg commit per run, so readers never see half a run; {@code runs} records the
- * run as {@code running} first and as {@code succeeded} or {@code failed} at the end.
+ * run as {@code running} while the attack starts and as {@code succeeded} or {@code failed} at the
+ * end.
  */
 public final class RobustnessJob {
     /** What a finished run reports. */
@@ -102,23 +105,56 @@ public final class RobustnessJob {
         String master = spark.sparkContext().master();
         Row running = RowFactory.create(runId, startedAt, null, "running", GibbonVersion.get(), config.resolvedJson(),
                 config.model().uri(), model.sha256(), source.uri(), n, master, executors(spark), model.classNames());
-        tables.recordRun(running);
+        // The running row is committed beside the attack instead of before it (a commit is about half a
+        // second); if it fails, the attack is cancelled rather than left to run for nothing.
+        String tag = "gibbon-run-" + runId;
+        spark.sparkContext().addJobTag(tag);
+        CompletableFuture<Void> recorded = CompletableFuture.runAsync(() -> tables.recordRun(running), RobustnessJob::daemon)
+                .whenComplete((ok, failure) -> {
+                    if (failure != null) {
+                        spark.sparkContext().cancelJobsWithTag(tag, "recording the run in " + tables.name(ResultTables.RUNS)
+                                + " failed");
+                    }
+                });
         try {
-            attack(spark, tables, source, n, runId, model.inputShape());
-            List<RobustAccuracy> summary = summarise(spark, tables, runId);
+            SummaryCounts counts = new SummaryCounts(config.attacks());
+            attack(spark, tables, source, n, runId, model.inputShape(), counts);
+            List<RobustAccuracy> summary = summarise(spark, tables, runId, counts.summary(n));
             if (!config.transferSources().isEmpty()) {
                 transfer(spark, tables, source, n, runId, model);
             }
+            recorded.join();
             finish(spark, tables, running, "succeeded");
             return new Outcome(runId, n, summary, (System.nanoTime() - start) / 1e9);
         } catch (RuntimeException e) {
+            // Wait for the running row, so that it cannot land after (and replace) the failed one.
+            Throwable notRecorded = recorded.handle((ok, failure) -> failure).join();
+            if (notRecorded != null) {
+                // A cancelled attack is only the consequence: report why the run could not be recorded.
+                Throwable why = notRecorded instanceof CompletionException && notRecorded.getCause() != null
+                        ? notRecorded.getCause() : notRecorded;
+                RuntimeException cause = why instanceof RuntimeException r ? r : new IllegalStateException(why);
+                if (e != notRecorded) {
+                    cause.addSuppressed(e);
+                }
+                throw cause;
+            }
             try {
                 finish(spark, tables, running, "failed");
             } catch (RuntimeException recording) {
                 e.addSuppressed(recording);
             }
             throw e;
+        } finally {
+            spark.sparkContext().removeJobTag(tag);
         }
+    }
+
+    /** Runs a task on a thread of its own, one that never keeps the JVM alive. */
+    private static void daemon(Runnable task) {
+        Thread thread = new Thread(task, "gibbon-record-run");
+        thread.setDaemon(true);
+        thread.start();
     }
 
     private SparkSession spark() {
@@ -149,7 +185,7 @@ public final class RobustnessJob {
      * unless adversarial inputs are sampled: those rows feed two tables, so every unit is staged.
      */
     private void attack(SparkSession spark, ResultTables tables, ExampleSource source, long n, String runId,
-            int[] shape) {
+            int[] shape, SummaryCounts counts) {
         int partitions = partitions(spark, n);
         int perExample = config.attacks().stream().mapToInt(p -> p.epsilons().size()).sum();
         out.printf("attack: %d examples x %d (attack, epsilon) pairs in %d partitions, batch %d%n", n, perExample,
@@ -176,11 +212,11 @@ public final class RobustnessJob {
         Dataset<Row> pending = staged
                 ? spark.table(tables.name(ResultTables.PENDING_PREDICTIONS)).where("run_id = '" + runId + "'") : null;
         if (direct == null) {
-            tables.replaceRun(ResultTables.PREDICTIONS, pending.selectExpr(columns));
+            tables.replaceRun(ResultTables.PREDICTIONS, counts.observe(pending.selectExpr(columns)));
         } else {
             LongAccumulator done = spark.sparkContext().longAccumulator("examples attacked by " + direct.label());
             Dataset<Row> rows = attackRows(spark, source, n, partitions, runId, direct, done).selectExpr(columns);
-            Dataset<Row> all = pending == null ? rows : pending.selectExpr(columns).union(rows);
+            Dataset<Row> all = counts.observe(pending == null ? rows : pending.selectExpr(columns).union(rows));
             withProgress(spark, done, n, direct, () -> tables.replaceRun(ResultTables.PREDICTIONS, all));
         }
         // Without sampled examples there is nothing to write: skip the scan and the empty commit.
@@ -257,7 +293,22 @@ public final class RobustnessJob {
         return (int) Math.max(1, Math.min(partitions, n));
     }
 
-    private List<RobustAccuracy> summarise(SparkSession spark, ResultTables tables, String runId) {
+    /**
+     * Writes the run's {@code summary} rows, from the counts observed while writing its predictions,
+     * or, when those are not exact (a retried stage), counted from the table.
+     */
+    private List<RobustAccuracy> summarise(SparkSession spark, ResultTables tables, String runId,
+            List<RobustAccuracy> observed) {
+        List<RobustAccuracy> summary = new ArrayList<>(observed != null ? observed : countPredictions(spark, tables, runId));
+        summary.sort(Comparator.comparing(RobustAccuracy::attack).thenComparing(RobustAccuracy::epsilon));
+        List<Row> rows = summary.stream().map(s -> RowFactory.create(runId, s.attack(), s.norm(), s.epsilon(), s.n(),
+                s.correct(), s.robustAccuracy(), s.cleanAccuracy(), s.accuracyDrop(), s.attackSuccessRate(), s.ciLow(),
+                s.ciHigh(), s.meanConfidence())).toList();
+        tables.replaceRun(ResultTables.SUMMARY, spark.createDataFrame(rows, ResultTables.SUMMARY_SCHEMA));
+        return summary;
+    }
+
+    private static List<RobustAccuracy> countPredictions(SparkSession spark, ResultTables tables, String runId) {
         List<Row> counts = spark.sql("SELECT attack, norm, epsilon, count(*), count_if(correct), count_if(clean_correct),"
                 + " count_if(clean_correct AND NOT correct), sum(confidence) FROM " + tables.name(ResultTables.PREDICTIONS)
                 + " WHERE run_id = '" + runId + "' GROUP BY attack, norm, epsilon").collectAsList();
@@ -266,11 +317,6 @@ public final class RobustnessJob {
             summary.add(RobustAccuracy.of(r.getString(0), r.getString(1), r.getDouble(2), r.getLong(3), r.getLong(4),
                     r.getLong(5), r.getLong(6), r.getDouble(7)));
         }
-        summary.sort(Comparator.comparing(RobustAccuracy::attack).thenComparing(RobustAccuracy::epsilon));
-        List<Row> rows = summary.stream().map(s -> RowFactory.create(runId, s.attack(), s.norm(), s.epsilon(), s.n(),
-                s.correct(), s.robustAccuracy(), s.cleanAccuracy(), s.accuracyDrop(), s.attackSuccessRate(), s.ciLow(),
-                s.ciHigh(), s.meanConfidence())).toList();
-        tables.replaceRun(ResultTables.SUMMARY, spark.createDataFrame(rows, ResultTables.SUMMARY_SCHEMA));
         return summary;
     }
 

@@ -93,6 +93,11 @@ class RobustnessRunTest {
                 assertEquals(s.getDouble(3), s.getDouble(2), 1e-12, "epsilon 0 must equal clean for " + s.getString(0));
             }
         }
+        // The summary's counts are taken during the write: they must be those of the written rows.
+        assertEquals(0, spark().sql("SELECT s.attack FROM runtest.robustness.summary s JOIN (SELECT attack, epsilon, count(*) n,"
+                + " count_if(correct) correct, avg(confidence) confidence FROM runtest.robustness.predictions WHERE run_id = '"
+                + id + "' GROUP BY attack, epsilon) p ON s.attack = p.attack AND s.epsilon = p.epsilon WHERE s.run_id = '" + id
+                + "' AND (s.n != p.n OR s.correct != p.correct OR abs(s.mean_confidence - p.confidence) > 1e-9)").count());
         Row pgd = spark().sql("SELECT robust_accuracy, clean_accuracy FROM runtest.robustness.summary WHERE run_id = '" + id
                 + "' AND attack = 'pgd' AND epsilon = 0.1").first();
         assertTrue(pgd.getDouble(0) < 0.2, "PGD at 0.1 leaves " + pgd.getDouble(0));
