@@ -117,7 +117,7 @@ public final class RobustnessJob {
                     }
                 });
         try {
-            SummaryCounts counts = new SummaryCounts(config.attacks());
+            SummaryCounts counts = new SummaryCounts(runId, config.attacks());
             attack(spark, tables, source, n, runId, model.inputShape(), counts);
             List<RobustAccuracy> summary = summarise(spark, tables, runId, counts.summary(n));
             if (!config.transferSources().isEmpty()) {

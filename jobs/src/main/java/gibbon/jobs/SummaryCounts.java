@@ -31,9 +31,11 @@ final class SummaryCounts {
     private static final String[] KINDS = {"n", "correct", "clean_correct", "fooled", "confidence"};
 
     private final List<Key> keys = new ArrayList<>();
-    private final Observation observation = new Observation("gibbon_summary");
+    private final Observation observation;
 
-    SummaryCounts(List<AttackPlan> plans) {
+    /** @param runId names the observation, so that runs sharing a session never read each other's */
+    SummaryCounts(String runId, List<AttackPlan> plans) {
+        observation = new Observation("gibbon_summary_" + runId.replaceAll("[^A-Za-z0-9]", "_"));
         for (AttackPlan plan : plans) {
             for (double epsilon : plan.epsilons()) {
                 keys.add(new Key(plan.label(), plan.norm().tableName(), epsilon));

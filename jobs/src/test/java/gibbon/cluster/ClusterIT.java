@@ -159,6 +159,11 @@ class ClusterIT {
     void driverLossLeavesNoRowsAndARerunCompletes() throws Exception {
         Process driver = submit("driver-loss");
         StandaloneCluster.awaitLine(WORK.resolve("driver-loss.log"), "pairs in", 180);
+        // The running row is committed while the attack starts; kill the driver once it is there.
+        for (long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60); count("runs", "driver-loss") == 0;) {
+            assertTrue(System.nanoTime() < deadline, "the run was never recorded as running");
+            Thread.sleep(200);
+        }
         Thread.sleep(3000);
         driver.descendants().forEach(ProcessHandle::destroyForcibly);
         driver.destroyForcibly();

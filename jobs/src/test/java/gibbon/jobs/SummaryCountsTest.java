@@ -72,7 +72,7 @@ class SummaryCountsTest {
     @Test
     void observedSummaryEqualsTheCountedOne() {
         List<AttackPlan> plans = config.attacks();
-        SummaryCounts counts = new SummaryCounts(plans);
+        SummaryCounts counts = new SummaryCounts("observed", plans);
         tables.replaceRun(ResultTables.PREDICTIONS, counts.observe(predictions("observed", plans)));
         List<RobustAccuracy> observed = counts.summary(EXAMPLES);
         assertNotNull(observed, "the write's counts should be exact");
@@ -97,7 +97,7 @@ class SummaryCountsTest {
     @Test
     void rowsCountedTwiceAreRefused() {
         List<AttackPlan> plans = config.attacks();
-        SummaryCounts counts = new SummaryCounts(plans);
+        SummaryCounts counts = new SummaryCounts("twice", plans);
         Dataset<Row> rows = predictions("twice", plans);
         // As a re-executed stage would: some rows pass the counter twice.
         tables.replaceRun(ResultTables.PREDICTIONS, counts.observe(rows.union(rows.limit(5))));
@@ -107,7 +107,7 @@ class SummaryCountsTest {
     @Test
     void rowsOfAnUnplannedEpsilonAreRefused() {
         List<AttackPlan> plans = config.attacks();
-        SummaryCounts counts = new SummaryCounts(plans.subList(1, plans.size()));
+        SummaryCounts counts = new SummaryCounts("unplanned", plans.subList(1, plans.size()));
         tables.replaceRun(ResultTables.PREDICTIONS, counts.observe(predictions("unplanned", plans)));
         assertNull(counts.summary(EXAMPLES));
     }
