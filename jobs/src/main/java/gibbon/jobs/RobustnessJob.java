@@ -117,9 +117,8 @@ public final class RobustnessJob {
                     }
                 });
         try {
-            SummaryCounts counts = new SummaryCounts(runId, config.attacks());
-            attack(spark, tables, source, n, runId, model.inputShape(), counts);
-            List<RobustAccuracy> summary = summarise(spark, tables, runId, counts.summary(n));
+            attack(spark, tables, source, n, runId, model.inputShape());
+            List<RobustAccuracy> summary = summarise(spark, tables, runId);
             if (!config.transferSources().isEmpty()) {
                 transfer(spark, tables, source, n, runId, model);
             }
@@ -185,7 +184,7 @@ public final class RobustnessJob {
      * unless adversarial inputs are sampled: those rows feed two tables, so every unit is staged.
      */
     private void attack(SparkSession spark, ResultTables tables, ExampleSource source, long n, String runId,
-            int[] shape, SummaryCounts counts) {
+            int[] shape) {
         int partitions = partitions(spark, n);
         int perExample = config.attacks().stream().mapToInt(p -> p.epsilons().size()).sum();
         out.printf("attack: %d examples x %d (attack, epsilon) pairs in %d partitions, batch %d%n", n, perExample,
@@ -212,11 +211,11 @@ public final class RobustnessJob {
         Dataset<Row> pending = staged
                 ? spark.table(tables.name(ResultTables.PENDING_PREDICTIONS)).where("run_id = '" + runId + "'") : null;
         if (direct == null) {
-            tables.replaceRun(ResultTables.PREDICTIONS, counts.observe(pending.selectExpr(columns)));
+            tables.replaceRun(ResultTables.PREDICTIONS, pending.selectExpr(columns));
         } else {
             LongAccumulator done = spark.sparkContext().longAccumulator("examples attacked by " + direct.label());
             Dataset<Row> rows = attackRows(spark, source, n, partitions, runId, direct, done).selectExpr(columns);
-            Dataset<Row> all = counts.observe(pending == null ? rows : pending.selectExpr(columns).union(rows));
+            Dataset<Row> all = pending == null ? rows : pending.selectExpr(columns).union(rows);
             withProgress(spark, done, n, direct, () -> tables.replaceRun(ResultTables.PREDICTIONS, all));
         }
         // Without sampled examples there is nothing to write: skip the scan and the empty commit.
@@ -293,22 +292,7 @@ public final class RobustnessJob {
         return (int) Math.max(1, Math.min(partitions, n));
     }
 
-    /**
-     * Writes the run's {@code summary} rows, from the counts observed while writing its predictions,
-     * or, when those are not exact (a retried stage), counted from the table.
-     */
-    private List<RobustAccuracy> summarise(SparkSession spark, ResultTables tables, String runId,
-            List<RobustAccuracy> observed) {
-        List<RobustAccuracy> summary = new ArrayList<>(observed != null ? observed : countPredictions(spark, tables, runId));
-        summary.sort(Comparator.comparing(RobustAccuracy::attack).thenComparing(RobustAccuracy::epsilon));
-        List<Row> rows = summary.stream().map(s -> RowFactory.create(runId, s.attack(), s.norm(), s.epsilon(), s.n(),
-                s.correct(), s.robustAccuracy(), s.cleanAccuracy(), s.accuracyDrop(), s.attackSuccessRate(), s.ciLow(),
-                s.ciHigh(), s.meanConfidence())).toList();
-        tables.replaceRun(ResultTables.SUMMARY, spark.createDataFrame(rows, ResultTables.SUMMARY_SCHEMA));
-        return summary;
-    }
-
-    private static List<RobustAccuracy> countPredictions(SparkSession spark, ResultTables tables, String runId) {
+    private List<RobustAccuracy> summarise(SparkSession spark, ResultTables tables, String runId) {
         List<Row> counts = spark.sql("SELECT attack, norm, epsilon, count(*), count_if(correct), count_if(clean_correct),"
                 + " count_if(clean_correct AND NOT correct), sum(confidence) FROM " + tables.name(ResultTables.PREDICTIONS)
                 + " WHERE run_id = '" + runId + "' GROUP BY attack, norm, epsilon").collectAsList();
@@ -317,6 +301,11 @@ public final class RobustnessJob {
             summary.add(RobustAccuracy.of(r.getString(0), r.getString(1), r.getDouble(2), r.getLong(3), r.getLong(4),
                     r.getLong(5), r.getLong(6), r.getDouble(7)));
         }
+        summary.sort(Comparator.comparing(RobustAccuracy::attack).thenComparing(RobustAccuracy::epsilon));
+        List<Row> rows = summary.stream().map(s -> RowFactory.create(runId, s.attack(), s.norm(), s.epsilon(), s.n(),
+                s.correct(), s.robustAccuracy(), s.cleanAccuracy(), s.accuracyDrop(), s.attackSuccessRate(), s.ciLow(),
+                s.ciHigh(), s.meanConfidence())).toList();
+        tables.replaceRun(ResultTables.SUMMARY, spark.createDataFrame(rows, ResultTables.SUMMARY_SCHEMA));
         return summary;
     }
 
