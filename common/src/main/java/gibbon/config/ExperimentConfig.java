@@ -5,6 +5,7 @@ import gibbon.data.DatasetSpec;
 import gibbon.io.Storage;
 import gibbon.model.ModelSpec;
 import java.io.Serializable;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -43,29 +44,42 @@ public record ExperimentConfig(
         implements Serializable {
 
     /**
+     * A location the config names that must exist before a run starts.
+     *
+     * @param key the config key naming it, e.g. {@code dataset.images}
+     */
+    public record Input(String key, String location, Storage.Expect expect) {}
+
+    /** The dataset and model locations a run reads, each with what it must be (file or directory). */
+    public List<Input> inputs() {
+        List<Input> inputs = new ArrayList<>();
+        switch (dataset.format()) {
+            case DatasetSpec.IDX -> {
+                inputs.add(new Input("dataset.images", dataset.images(), Storage.Expect.FILE));
+                inputs.add(new Input("dataset.labels", dataset.labels(), Storage.Expect.FILE));
+            }
+            case DatasetSpec.IMAGE_FOLDER -> inputs.add(new Input("dataset.path", dataset.path(), Storage.Expect.DIRECTORY));
+            case DatasetSpec.ARROW -> inputs.add(new Input("dataset.path", dataset.path(), Storage.Expect.FILE));
+            default -> inputs.add(new Input("dataset.path", dataset.path(), Storage.Expect.FILE_OR_DIRECTORY));
+        }
+        for (Map.Entry<String, ModelSpec> m : transferModels.entrySet()) {
+            if (m.getKey().equals(Settings.MAIN_MODEL) || transferSources.contains(m.getKey())
+                    || transferTargets.contains(m.getKey())) {
+                String key = m.getKey().equals(Settings.MAIN_MODEL) ? "model.uri" : "transfer.models." + m.getKey() + ".uri";
+                inputs.add(new Input(key, m.getValue().uri(), m.getValue().format().equals(ModelSpec.DJL)
+                        ? Storage.Expect.DIRECTORY : Storage.Expect.FILE));
+            }
+        }
+        return inputs;
+    }
+
+    /**
      * Checks that every dataset and model location the config names exists and is a file or a
      * directory as its format needs: seconds of checking, before any model loads or Spark starts.
      *
      * @throws gibbon.GibbonException of kind CONFIG naming the key
      */
     public void requireInputs() {
-        switch (dataset.format()) {
-            case DatasetSpec.IDX -> {
-                Storage.requireExists("dataset.images", dataset.images(), Storage.Expect.FILE, hadoop);
-                Storage.requireExists("dataset.labels", dataset.labels(), Storage.Expect.FILE, hadoop);
-            }
-            case DatasetSpec.IMAGE_FOLDER -> Storage.requireExists("dataset.path", dataset.path(), Storage.Expect.DIRECTORY,
-                    hadoop);
-            case DatasetSpec.ARROW -> Storage.requireExists("dataset.path", dataset.path(), Storage.Expect.FILE, hadoop);
-            default -> Storage.requireExists("dataset.path", dataset.path(), Storage.Expect.FILE_OR_DIRECTORY, hadoop);
-        }
-        for (Map.Entry<String, ModelSpec> m : transferModels.entrySet()) {
-            if (m.getKey().equals(Settings.MAIN_MODEL) || transferSources.contains(m.getKey())
-                    || transferTargets.contains(m.getKey())) {
-                String key = m.getKey().equals(Settings.MAIN_MODEL) ? "model.uri" : "transfer.models." + m.getKey() + ".uri";
-                Storage.requireExists(key, m.getValue().uri(), m.getValue().format().equals(ModelSpec.DJL)
-                        ? Storage.Expect.DIRECTORY : Storage.Expect.FILE, hadoop);
-            }
-        }
+        inputs().forEach(i -> Storage.requireExists(i.key(), i.location(), i.expect(), hadoop));
     }
 }
