@@ -97,12 +97,17 @@ public final class ConfigLoader {
     private static final java.util.regex.Pattern SECRET_KEY = java.util.regex.Pattern.compile(
             "(?i).*(secret|password|passwd|token|credential|access[._-]?key|api[._-]?key|private[._-]?key).*");
 
+    /** Whether a key name (a config key's last element, a URI's query parameter) names a credential. */
+    public static boolean isSecret(String name) {
+        return SECRET_KEY.matcher(name).matches();
+    }
+
     /** The config with every credential's value replaced, as {@code runs.config} stores it. */
     static Config redacted(Config resolved) {
         Config out = resolved;
         for (Map.Entry<String, ConfigValue> e : resolved.entrySet()) {
             List<String> path = com.typesafe.config.ConfigUtil.splitPath(e.getKey());
-            if (SECRET_KEY.matcher(path.get(path.size() - 1)).matches()) {
+            if (isSecret(path.get(path.size() - 1))) {
                 out = out.withValue(e.getKey(), ConfigValueFactory.fromAnyRef(REDACTED));
             }
         }

@@ -80,10 +80,11 @@ public final class DeviceChoice {
      * How to get CUDA natives. None is on Maven Central for libtorch 2.7.1, and DJL runs offline,
      * so the executors need a CUDA libtorch of the same version installed and named to DJL.
      */
-    public static String cudaHint(TorchNatives natives) {
-        return "install libtorch " + natives.version() + " for CUDA 12.8 on the executors (linux-x86_64) and set"
-                + " spark.executorEnv.PYTORCH_LIBRARY_PATH to its lib directory and spark.executorEnv.PYTORCH_FLAVOR="
-                + TorchNatives.CUDA_FLAVOR + " (DJL runs offline and downloads no natives; README: GPUs)";
+    private static String cudaHint(TorchNatives natives) {
+        return "install libtorch " + natives.version() + " built for CUDA 12.8 (linux-x86_64) where the tasks run and set"
+                + " PYTORCH_LIBRARY_PATH to its lib directory and PYTORCH_FLAVOR=" + TorchNatives.CUDA_FLAVOR
+                + " in their environment (spark.executorEnv.* on a cluster); DJL runs offline and downloads no natives"
+                + " (README: GPUs)";
     }
 
     private static int index(String address) {

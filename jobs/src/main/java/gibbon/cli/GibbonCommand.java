@@ -10,9 +10,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 
 /**
- * The {@code gibbon} command line: {@code run}, {@code train}, {@code sql}, {@code attacks}, {@code config}. User
- * errors print one line and exit with their kind's code (2 usage/config, 3 data, 4 model, 5
- * query); anything else is a runtime failure (exit 1).
+ * The {@code gibbon} command line: {@code run}, {@code train}, {@code sql}, {@code attacks}, {@code config},
+ * {@code doctor}. User errors print one line and exit with their kind's code (2 usage/config, 3
+ * data, 4 model, 5 query); anything else is a runtime failure (exit 1).
  */
 @Command(name = "gibbon", mixinStandardHelpOptions = true, versionProvider = GibbonCommand.Version.class,
         description = "Measures how easily a trained image classifier is fooled.",
@@ -20,6 +20,7 @@ import picocli.CommandLine.ScopeType;
                 BenchCommand.class,
                 AttacksCommand.class,
                 ConfigCommand.class,
+                DoctorCommand.class,
                 CommandLine.HelpCommand.class})
 public final class GibbonCommand implements Runnable {
     /** Exit code of a failure that is not the user's input. */
@@ -30,7 +31,7 @@ public final class GibbonCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(new CommandLine(this), "missing command (run, train, sql, report, export, bench, attacks, config)");
+        throw new CommandLine.ParameterException(new CommandLine(this), "missing command (run, train, sql, report, export, bench, attacks, config, doctor)");
     }
 
     public static void main(String[] args) {

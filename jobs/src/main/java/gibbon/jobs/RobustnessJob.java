@@ -75,6 +75,7 @@ public final class RobustnessJob {
         ExampleSource source = ExampleSource.open(this::spark, config.dataset(), model.inputShape(), config.hadoop());
         checkCompatible(source, model);
         SparkSession spark = spark();
+        DevicePreflight.check(spark, config).ifPresent(device -> out.println("device: " + device));
         int limit = config.dataset().limit();
         long n = limit == 0 ? source.size() : Math.min(limit, source.size());
         new AttackSweep(classifier, config.attacks(), config.seed(), config.batchSize()).probe(

@@ -9,6 +9,8 @@ import gibbon.metrics.PredictionRecord;
 import gibbon.model.Classifier;
 import gibbon.model.ClassifierCache;
 import gibbon.model.DeviceChoice;
+import gibbon.model.TorchNatives;
+import gibbon.model.TorchRuntime;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
@@ -40,7 +42,7 @@ final class SweepPartition implements MapPartitionsFunction<Row, Row> {
 
     @Override
     public Iterator<Row> call(Iterator<Row> rows) {
-        Device device = DeviceChoice.choose(config.modelDevice(), assignedGpu());
+        Device device = device(config).device();
         Classifier model = ClassifierCache.get(config.model(), device, config.threads(), config.hadoop());
         AttackSweep sweep = new AttackSweep(model, plans, config.seed(), config.batchSize(),
                 new AdversarialSample(config.seed(), config.adversarialFraction()));
@@ -60,6 +62,16 @@ final class SweepPartition implements MapPartitionsFunction<Row, Row> {
                         r.brokenBy(), r.adversarial());
             }
         };
+    }
+
+    /**
+     * The task's device: the config's model.device against this executor's natives and the GPU
+     * Spark assigned to the task. A GPU the natives cannot use fails the task here, before any
+     * model loads or attack starts (the run's {@link DevicePreflight} decides the same way first).
+     */
+    static DeviceChoice.Choice device(ExperimentConfig config) {
+        return DeviceChoice.choose(config.modelDevice(), TorchNatives.of(TorchRuntime.start(config.threads())),
+                assignedGpu());
     }
 
     static Optional<String> assignedGpu() {

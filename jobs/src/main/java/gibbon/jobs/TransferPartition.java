@@ -6,7 +6,6 @@ import gibbon.config.ExperimentConfig;
 import gibbon.metrics.TransferRecord;
 import gibbon.model.Classifier;
 import gibbon.model.ClassifierCache;
-import gibbon.model.DeviceChoice;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -33,7 +32,7 @@ final class TransferPartition implements MapPartitionsFunction<Row, Row> {
 
     @Override
     public Iterator<Row> call(Iterator<Row> rows) {
-        Device device = DeviceChoice.choose(config.modelDevice(), SweepPartition.assignedGpu());
+        Device device = SweepPartition.device(config).device();
         Map<String, Classifier> targets = new LinkedHashMap<>();
         for (String name : config.transferTargets()) {
             targets.put(name, load(name, device));
