@@ -44,7 +44,7 @@ public final class Settings {
     public static final ConfigKey MODEL_STD = new ConfigKey("model.std", Type.DOUBLE_LIST, List.of(),
             "per-channel standard deviation divided inside the forward pass; [] = none");
     public static final ConfigKey MODEL_DEVICE = new ConfigKey("model.device", Type.STRING, "auto",
-            "auto (the GPU Spark assigned to the task, else CPU), cpu, or gpu");
+            "auto (the GPU Spark assigned to the task, else CPU), cpu, gpu (Spark's GPU, else GPU 0) or gpu:N");
     public static final ConfigKey BATCH_SIZE = new ConfigKey("sweep.batch-size", Type.INT, 256,
             "examples per batch on an executor");
     public static final ConfigKey THREADS = new ConfigKey("sweep.threads", Type.INT, 1,

@@ -182,15 +182,14 @@ final class DoctorCommand implements Callable<Integer> {
             }
             return;
         }
-        String taskGpus = sparkSetting(DevicePreflight.TASK_GPUS);
-        String given = taskGpus == null ? "" : " (a task given GPU 0, with this machine's natives; "
-                + DevicePreflight.TASK_GPUS + " = " + taskGpus + ")";
+        boolean taskGpus = sparkSetting(DevicePreflight.TASK_GPUS) != null;
+        String here = local ? "" : "with this machine's natives: ";
         try {
             DeviceChoice.Choice choice = DeviceChoice.choose(c.modelDevice(), natives,
-                    taskGpus == null ? Optional.empty() : Optional.of("0"));
-            ok("device", choice.device() + ": " + choice.reason() + given);
+                    taskGpus ? Optional.of("0") : Optional.empty());
+            ok("device", here + choice.device() + ": " + choice.reason());
         } catch (GibbonException e) {
-            problem("device", e.getMessage() + given);
+            problem("device", here + e.getMessage());
         }
     }
 

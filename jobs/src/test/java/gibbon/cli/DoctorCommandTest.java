@@ -97,8 +97,9 @@ class DoctorCommandTest {
         String cluster = "spark.master=\"spark://127.0.0.1:7077\"";
         CommandResult jarNatives = CommandResult.run("doctor", "--set", cluster, "--set", task, "--set", executor);
         assertEquals(DoctorCommand.PROBLEM, jarNatives.exitCode(), jarNatives.out());
-        assertTrue(lines(jarNatives.out()).get("device").startsWith("PROBLEM: model.device = auto: Spark assigned GPU 0"
-                + " to the task, but " + "libtorch " + engine().getVersion()), jarNatives.out());
+        assertTrue(lines(jarNatives.out()).get("device").startsWith("PROBLEM: with this machine's natives:"
+                + " model.device = auto: Spark assigned GPU 0 to the task, but libtorch " + engine().getVersion()),
+                jarNatives.out());
 
         String library = "spark.conf.\"spark.executorEnv.PYTORCH_LIBRARY_PATH\"=/opt/libtorch/lib";
         CommandResult noFlavor = CommandResult.run("doctor", "--set", cluster, "--set", task, "--set", executor,
