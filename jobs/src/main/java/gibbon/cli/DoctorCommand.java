@@ -71,6 +71,8 @@ final class DoctorCommand implements Callable<Integer> {
     private final List<String> problems = new ArrayList<>();
     private PrintStream out;
     private ExperimentConfig experiment;
+    /** When the remote checks' time is up ({@link System#nanoTime()}). */
+    private long deadline;
 
     @Override
     public Integer call() {
@@ -83,7 +85,8 @@ final class DoctorCommand implements Callable<Integer> {
             return t;
         });
         try {
-            // Remote checks start first and run while the engine loads.
+            // Remote checks start first and run while the engine loads; together they get CHECK_SECONDS.
+            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(CHECK_SECONDS);
             Future<String> warehouse = pool.submit(() -> warehouse(c));
             Future<String> catalog = pool.submit(() -> catalog(c));
             List<Future<String>> inputs = c.inputs().stream().map(i -> pool.submit(() -> {
@@ -124,7 +127,8 @@ final class DoctorCommand implements Callable<Integer> {
 
     /** The platform, the natives for it and the loaded libtorch; empty when none could be loaded. */
     private Optional<TorchNatives> natives(ExperimentConfig c) {
-        String platform = Platform.fromSystem("pytorch").getClassifier();
+        Platform system = Platform.fromSystem("pytorch");
+        String platform = system.getClassifier();
         List<TorchNatives.Bundle> bundled = TorchNatives.bundled();
         String bundles = bundled.isEmpty() ? "none" : bundled.stream()
                 .map(b -> b.flavor() + " " + b.version() + " for " + b.classifier()).collect(Collectors.joining(", "));
@@ -132,7 +136,8 @@ final class DoctorCommand implements Callable<Integer> {
         boolean forPlatform = bundled.stream().anyMatch(b -> b.classifier().equals(platform));
         if (!forPlatform && override == null) {
             problem("platform", platform + ": no libtorch natives for it in this build (bundled: " + bundles
-                    + "); set PYTORCH_LIBRARY_PATH to a libtorch " + Engine.getDjlVersion() + "-compatible install");
+                    + "); install libtorch " + system.getVersion() + " and set PYTORCH_LIBRARY_PATH to its lib directory"
+                    + " and PYTORCH_FLAVOR to its flavour");
             return Optional.empty();
         }
         ok("platform", platform + ", bundled natives: " + bundles
@@ -234,7 +239,7 @@ final class DoctorCommand implements Callable<Integer> {
         String prefix = subject == null ? "" : subject + ": ";
         String text;
         try {
-            text = check.get(CHECK_SECONDS, TimeUnit.SECONDS);
+            text = check.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             check.cancel(true);
             problem(name, prefix + "unreachable: no answer within " + CHECK_SECONDS + " s");

@@ -11,6 +11,9 @@ import ai.djl.engine.StandardCapabilities;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.pytorch.jni.LibUtils;
 import ai.djl.util.Platform;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -129,6 +132,23 @@ class DoctorCommandTest {
         assertTrue(lines.get("dataset.images").endsWith(": reachable"), lines.get("dataset.images"));
         assertTrue(r.out().strip().endsWith("3 problems: catalog, warehouse, dataset.labels (exit 6)"), r.out());
         assertTrue(seconds < DoctorCommand.CHECK_SECONDS + 15, seconds + " s");
+    }
+
+    @Test
+    void aHostThatNeverAnswersIsReportedWhenTheCheckTimeIsUp() throws IOException {
+        // The kernel accepts connections into the backlog; nothing ever reads or answers them.
+        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            String warehouse = "hdfs://127.0.0.1:" + silent.getLocalPort() + "/x";
+            long start = System.nanoTime();
+            CommandResult r = CommandResult.run("doctor", "--set", "output.warehouse=\"" + warehouse + "\"");
+            double seconds = (System.nanoTime() - start) / 1e9;
+            assertEquals(DoctorCommand.PROBLEM, r.exitCode(), r.out() + r.err());
+            assertEquals("PROBLEM: " + warehouse + ": unreachable: no answer within " + DoctorCommand.CHECK_SECONDS + " s",
+                    lines(r.out()).get("warehouse"));
+            assertTrue(lines(r.out()).get("catalog").endsWith("unreachable: no answer within " + DoctorCommand.CHECK_SECONDS
+                    + " s"), r.out());
+            assertTrue(seconds >= DoctorCommand.CHECK_SECONDS && seconds < DoctorCommand.CHECK_SECONDS + 15, seconds + " s");
+        }
     }
 
     @Test
