@@ -42,6 +42,13 @@ public record ExperimentConfig(
         String resolvedJson)
         implements Serializable {
 
+    /** This config with another set of Hadoop properties for Gibbon's own reads. */
+    public ExperimentConfig withHadoop(Map<String, String> properties) {
+        return new ExperimentConfig(seed, dataset, model, modelDevice, batchSize, threads, attacks, sparkMaster, sparkConf,
+                catalog, catalogType, warehouse, namespace, adversarialFraction, catalogProperties, Map.copyOf(properties),
+                transferModels, transferSources, transferTargets, resolvedJson);
+    }
+
     /**
      * Checks that every dataset and model location the config names exists and is a file or a
      * directory as its format needs: seconds of checking, before any model loads or Spark starts.
