@@ -82,15 +82,28 @@ final class SqlCommand implements Callable<Integer> {
             Dataset<Row> result = spark.sql(sql);
             return format.render(result.schema(), result.collectAsList());
         } catch (Exception e) {
-            // Spark's AnalysisException (parse errors included) is checked in Java's eyes but never declared;
-            // Iceberg's procedures (under --allow-writes) reject a bad argument or table with their own.
-            if (e instanceof AnalysisException || e instanceof IllegalArgumentException
-                    || e.getClass().getName().startsWith("org.apache.iceberg.exceptions.")
-                    || (e instanceof SparkThrowable t && t.getCondition() != null && !t.isInternalError())) {
+            if (isUsersError(e)) {
                 throw new GibbonException(GibbonException.Kind.QUERY, "query: " + firstLine(e.getMessage()), e);
             }
             throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
         }
+    }
+
+    /**
+     * Whether a failed statement is the user's to fix: Spark's AnalysisException (parse errors
+     * included; checked in Java's eyes but never declared) or a classified Spark error, possibly
+     * wrapped, as Iceberg's procedures (under --allow-writes) wrap a missing table, or their own
+     * rejection of an argument.
+     */
+    private static boolean isUsersError(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof AnalysisException || t instanceof IllegalArgumentException
+                    || t.getClass().getName().startsWith("org.apache.iceberg.exceptions.")
+                    || (t instanceof SparkThrowable s && s.getCondition() != null && !s.isInternalError())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
