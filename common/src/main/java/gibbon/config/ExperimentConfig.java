@@ -43,6 +43,13 @@ public record ExperimentConfig(
         String resolvedJson)
         implements Serializable {
 
+    /** This config with another set of Hadoop properties for Gibbon's own reads. */
+    public ExperimentConfig withHadoop(Map<String, String> properties) {
+        return new ExperimentConfig(seed, dataset, model, modelDevice, batchSize, threads, attacks, sparkMaster, sparkConf,
+                catalog, catalogType, warehouse, namespace, adversarialFraction, catalogProperties, Map.copyOf(properties),
+                transferModels, transferSources, transferTargets, resolvedJson);
+    }
+
     /**
      * A location the config names that must exist before a run starts.
      *

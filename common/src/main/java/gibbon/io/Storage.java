@@ -34,8 +34,9 @@ public final class Storage {
     /**
      * Hadoop's IPC client retries a silent host for up to 45 x 20 s: a typo'd or stopped NameNode
      * would hang a run for a quarter of an hour before saying anything. These bounds (a refused
-     * connection fails in about 3 s, an unanswered one in about 30 s) apply unless the config's
-     * {@code hadoop} section sets the keys itself.
+     * connection fails in about 3 s, an unanswered one in about 30 s) apply unless the user set the
+     * keys: in a site file ({@code core-site.xml}), Spark's {@code spark.hadoop.*} or the config's
+     * {@code hadoop} section.
      */
     static final Map<String, String> BOUNDED_WAITS = Map.of(
             "ipc.client.connect.max.retries", "2",
@@ -49,10 +50,22 @@ public final class Storage {
                 : "file";
     }
 
-    /** The Hadoop configuration with the extra properties the experiment config sets. */
+    /**
+     * The Hadoop configuration of Gibbon's own reads: the site files on the classpath, bounded waits
+     * where they set nothing, then {@code properties} (Spark's {@code spark.hadoop.*} and the config's
+     * {@code hadoop} section, merged on the driver).
+     */
     public static Configuration hadoopConf(Map<String, String> properties) {
-        Configuration conf = new Configuration();
-        BOUNDED_WAITS.forEach(conf::set);
+        return withProperties(new Configuration(), properties);
+    }
+
+    static Configuration withProperties(Configuration conf, Map<String, String> properties) {
+        BOUNDED_WAITS.forEach((key, value) -> {
+            String[] sources = conf.getPropertySources(key);
+            if (sources == null || java.util.Arrays.stream(sources).allMatch(source -> source.endsWith("-default.xml"))) {
+                conf.set(key, value);
+            }
+        });
         properties.forEach(conf::set);
         return conf;
     }

@@ -13,13 +13,18 @@ public final class TorchRuntime {
 
     private TorchRuntime() {}
 
-    /** Applies the settings if the engine has not started yet; later calls change nothing. */
+    /**
+     * Applies the settings if the engine has not started yet; later calls change nothing.
+     *
+     * @throws gibbon.GibbonException when the classpath has no libtorch natives for this machine
+     */
     public static synchronized Engine start(int threads) {
         System.setProperty("ai.djl.offline", "true");
         if (System.getProperty("ai.djl.pytorch.num_threads") == null) {
             System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
             System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
         }
+        LibtorchNatives.require();
         return Engine.getEngine(ENGINE);
     }
 }

@@ -54,4 +54,16 @@ class StorageTest {
         assertEquals("2", Storage.hadoopConf(Map.of()).get("ipc.client.connect.max.retries"));
         assertEquals("7", Storage.hadoopConf(Map.of("ipc.client.connect.max.retries", "7")).get("ipc.client.connect.max.retries"));
     }
+
+    @Test
+    void aSiteFileKeepsItsOwnWaits(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path site = dir.resolve("core-site.xml");
+        Files.writeString(site, "<configuration><property><name>ipc.client.connect.max.retries</name><value>9</value>"
+                + "</property></configuration>");
+        org.apache.hadoop.conf.Configuration conf = new org.apache.hadoop.conf.Configuration();
+        conf.addResource(site.toUri().toURL());
+        Storage.withProperties(conf, Map.of());
+        assertEquals("9", conf.get("ipc.client.connect.max.retries"), "a cluster's own setting is not replaced");
+        assertEquals("10000", conf.get("ipc.client.connect.timeout"), "keys the site file leaves alone are bounded");
+    }
 }

@@ -6,6 +6,7 @@ import gibbon.config.ExperimentConfig;
 import gibbon.jobs.AnalystViews;
 import gibbon.jobs.GibbonSpark;
 import gibbon.jobs.QueryFormat;
+import gibbon.jobs.ReadOnlyStatements;
 import gibbon.jobs.ResultTables;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -16,14 +17,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.regex.Pattern;
 import org.apache.spark.SparkThrowable;
 import org.apache.spark.sql.AnalysisException;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.catalyst.parser.ParseException;
-import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan;
 import org.jline.reader.EndOfFileException;
 import org.jline.reader.LineReader;
 import org.jline.reader.LineReaderBuilder;
@@ -49,7 +47,7 @@ final class SqlCommand implements Callable<Integer> {
     @Option(names = "--format", defaultValue = "table", description = "table, csv or json (one object per line).")
     QueryFormat format;
 
-    @Option(names = "--allow-writes", description = "Allow statements that change tables (INSERT, DELETE, DROP, ...); off by default.")
+    @Option(names = "--allow-writes", description = "Allow statements other than reads (INSERT, DELETE, DROP, CALL, ...); off by default.")
     boolean allowWrites;
 
     @Option(names = "--run", paramLabel = "RUN_ID", description = "Limit the views to one run: an id, or 'latest'.")
@@ -79,18 +77,33 @@ final class SqlCommand implements Callable<Integer> {
     private String execute(SparkSession spark, String sql) {
         try {
             if (!allowWrites) {
-                refuseWrites(spark, sql);
+                ReadOnlyStatements.require(spark, sql);
             }
             Dataset<Row> result = spark.sql(sql);
             return format.render(result.schema(), result.collectAsList());
         } catch (Exception e) {
-            // Spark's AnalysisException (parse errors included) is checked in Java's eyes but never declared.
-            if (e instanceof AnalysisException
-                    || (e instanceof SparkThrowable t && t.getCondition() != null && !t.isInternalError())) {
+            if (isUsersError(e)) {
                 throw new GibbonException(GibbonException.Kind.QUERY, "query: " + firstLine(e.getMessage()), e);
             }
             throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
         }
+    }
+
+    /**
+     * Whether a failed statement is the user's to fix: Spark's AnalysisException (parse errors
+     * included; checked in Java's eyes but never declared) or a classified Spark error, possibly
+     * wrapped, as Iceberg's procedures (under --allow-writes) wrap a missing table, or their own
+     * rejection of an argument.
+     */
+    private static boolean isUsersError(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof AnalysisException || t instanceof IllegalArgumentException
+                    || t.getClass().getName().startsWith("org.apache.iceberg.exceptions.")
+                    || (t instanceof SparkThrowable s && s.getCondition() != null && !s.isInternalError())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -137,30 +150,6 @@ final class SqlCommand implements Callable<Integer> {
             out.println("error: " + e.getMessage());
         }
         out.flush();
-    }
-
-    /** Statements that only read or describe; with them, temporary views (session only). */
-    private static final Pattern READ_ONLY_COMMAND = Pattern.compile("(Show|Describe|Explain).*|SetCatalogAndNamespace|SetCommand");
-    private static final Pattern TEMP_VIEW = Pattern.compile("(?is)\\s*CREATE\\s+(OR\\s+REPLACE\\s+)?(GLOBAL\\s+)?TEMP(ORARY)?\\s+VIEW\\b.*");
-
-    /**
-     * Result tables are written by runs only: a statement that would change them is refused unless
-     * {@code --allow-writes}, so an analyst's typo cannot drop a year of results.
-     */
-    private static void refuseWrites(SparkSession spark, String sql) throws ParseException {
-        LogicalPlan plan = spark.sessionState().sqlParser().parsePlan(sql);
-        String kind = plan.getClass().getSimpleName();
-        boolean command = plan instanceof org.apache.spark.sql.catalyst.plans.logical.Command;
-        boolean write = kind.matches("(?i).*(Insert|Delete|Update|Merge|Drop|Alter|Create|Replace|Truncate|Rename|Overwrite).*");
-        if ((command || write) && !READ_ONLY_COMMAND.matcher(kind).matches() && !TEMP_VIEW.matcher(sql).matches()) {
-            throw new GibbonException(GibbonException.Kind.QUERY, "query: '" + firstWords(sql)
-                    + "' would change the result tables; gibbon sql only reads them unless --allow-writes");
-        }
-    }
-
-    private static String firstWords(String sql) {
-        String[] words = sql.strip().split("\\s+");
-        return String.join(" ", java.util.Arrays.copyOf(words, Math.min(3, words.length)));
     }
 
     /** The first non-blank line: Spark's parse errors open with an empty one. */

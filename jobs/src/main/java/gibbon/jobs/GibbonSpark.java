@@ -1,8 +1,10 @@
 package gibbon.jobs;
 
+import gibbon.GibbonException;
 import gibbon.config.ExperimentConfig;
 import gibbon.io.Storage;
 import java.util.Map;
+import java.util.TreeMap;
 import org.apache.spark.sql.SparkSession;
 
 /**
@@ -23,7 +25,46 @@ public final class GibbonSpark {
     /** The JVM calls malloc_trim every 5 s; a JDK without the flag ignores it (Spark passes -XX:+IgnoreUnrecognizedVMOptions). */
     private static final String TRIM_NATIVE_HEAP = "-XX:TrimNativeHeapInterval=5000";
 
+    /**
+     * Gibbon's Spark defaults, set only where the user (spark-submit, spark-defaults.conf or the
+     * config's {@code spark.conf}) set nothing: a run's small aggregations need few shuffle
+     * partitions, and a lost executor should be noticed in seconds.
+     */
+    private static final Map<String, String> SPARK_DEFAULTS = Map.of(
+            "spark.sql.shuffle.partitions", "8", "spark.executor.heartbeatInterval", "3s");
+    private static final String SPARK_HADOOP = "spark.hadoop.";
+
     private GibbonSpark() {}
+
+    /**
+     * The config with one set of Hadoop properties for Gibbon's own reads of datasets and models:
+     * Spark's {@code spark.hadoop.*} settings (spark-submit's {@code --conf}, spark-defaults.conf, the
+     * config's {@code spark.conf}) and the config's {@code hadoop} section, the same properties
+     * Spark's own reads see. The config carries them to the executors. A key set in both places to
+     * different values is an error naming both; values are never shown, as they may be secrets.
+     */
+    public static ExperimentConfig withSparkHadoop(ExperimentConfig config) {
+        Map<String, String> spark = new TreeMap<>();
+        System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith(SPARK_HADOOP))
+                .forEach(k -> spark.put(k, System.getProperty(k)));
+        config.sparkConf().forEach((k, v) -> {
+            if (k.startsWith(SPARK_HADOOP)) {
+                spark.put(k, v);
+            }
+        });
+        Map<String, String> merged = new TreeMap<>();
+        spark.forEach((key, value) -> merged.put(key.substring(SPARK_HADOOP.length()), value));
+        for (Map.Entry<String, String> e : config.hadoop().entrySet()) {
+            String other = merged.get(e.getKey());
+            if (other != null && !other.equals(e.getValue())) {
+                throw GibbonException.config("config key 'hadoop.\"" + e.getKey() + "\"' contradicts Spark's '"
+                        + SPARK_HADOOP + e.getKey() + "' (spark-submit --conf, spark-defaults.conf or spark.conf);"
+                        + " set it in one place");
+            }
+            merged.put(e.getKey(), e.getValue());
+        }
+        return merged.equals(config.hadoop()) ? config : config.withHadoop(merged);
+    }
 
     /** The session for a config, creating it if needed and registering the result catalog. */
     public static SparkSession session(ExperimentConfig config) {
@@ -39,9 +80,12 @@ public final class GibbonSpark {
                     .config("spark.driver.bindAddress", "127.0.0.1");
         }
         builder.config("spark.sql.extensions", "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions")
-                .config("spark.sql.shuffle.partitions", "8")
-                .config("spark.executor.heartbeatInterval", "3s")
                 .config("spark.sql.session.timeZone", "UTC");
+        SPARK_DEFAULTS.forEach((key, value) -> {
+            if (userSetting(config, key) == null) {
+                builder.config(key, value);
+            }
+        });
         config.sparkConf().forEach(builder::config);
         // As the gibbon launcher does for its own JVM: executors keep freed buffers in glibc's heap
         // (EXECUTOR_ENV) and hand their pages back to the OS every 5 s, so that RSS does not climb
@@ -58,7 +102,7 @@ public final class GibbonSpark {
         SparkSession spark = builder.getOrCreate();
         spark.sparkContext().setLogLevel("WARN");
         registerCatalog(spark, config);
-        config.hadoop().forEach((k, v) -> spark.sparkContext().hadoopConfiguration().set(k, v));
+        withSparkHadoop(config).hadoop().forEach((k, v) -> spark.sparkContext().hadoopConfiguration().set(k, v));
         return spark;
     }
 

@@ -59,7 +59,7 @@ public final class RobustnessJob {
      * @param resume keep the attack units that an interrupted attempt of {@code runId} finished
      */
     public RobustnessJob(ExperimentConfig config, PrintStream out, String runId, boolean resume) {
-        this.config = config;
+        this.config = GibbonSpark.withSparkHadoop(config);
         this.out = out;
         this.runId = runId == null ? newRunId() : runId;
         this.newRun = runId == null;

@@ -281,7 +281,21 @@ class ReportTest {
             assertEquals(5, r.exitCode(), write);
             assertTrue(r.err().contains("--allow-writes") && r.err().lines().count() == 1, r.err());
         }
+        for (String sql : List.of("CALL reporttest.system.expire_snapshots(table => 'robustness.runs', retain_last => 1,"
+                + " older_than => TIMESTAMP '2100-01-01 00:00:00')", "CALL reporttest.system.remove_orphan_files('robustness.runs')",
+                "CALL reporttest.system.rollback_to_timestamp('robustness.runs', TIMESTAMP '2000-01-01 00:00:00')")) {
+            CommandResult r = CommandResult.run(Stream.concat(Stream.of("sql", sql), Arrays.stream(settings()))
+                    .toArray(String[]::new));
+            assertEquals(5, r.exitCode(), sql);
+            assertTrue(r.err().contains("--allow-writes") && r.err().lines().count() == 1, r.err());
+        }
+        assertTrue(snapshots > 1, "the run committed several snapshots of runs: " + snapshots);
         assertEquals(snapshots, spark().sql("SELECT * FROM reporttest.robustness.runs.snapshots").count(), "runs untouched");
+        CommandResult typo = CommandResult.run(Stream.concat(Stream.of("sql", "--allow-writes",
+                "CALL reporttest.system.expire_snapshots(table => 'robustness.no_such_table')"), Arrays.stream(settings()))
+                .toArray(String[]::new));
+        assertEquals(5, typo.exitCode(), typo.err());
+        assertTrue(typo.err().contains("no_such_table") && typo.err().lines().count() == 1, typo.err());
         assertTrue(spark().catalog().tableExists("reporttest.robustness.runs"));
         CommandResult allowed = CommandResult.run(Stream.concat(Stream.of("sql", "--allow-writes",
                 "DELETE FROM runs WHERE run_id = 'no-such-run'"), Arrays.stream(settings())).toArray(String[]::new));

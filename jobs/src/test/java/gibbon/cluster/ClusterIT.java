@@ -10,6 +10,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
@@ -27,8 +29,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  * Gibbon on a real cluster: a Spark standalone Master and two Workers in their own JVMs on
  * 127.0.0.1, a real HDFS (NameNode + DataNode) holding the dataset, the model and the Iceberg
  * warehouse, and drivers launched by spark-submit with the shaded jar. Then the faults: an executor
- * killed mid-attack, a driver killed mid-run and rerun, two runs committing at once, and a run
- * interrupted after its first attack unit and resumed.
+ * killed mid-attack, a driver killed mid-run and rerun, two runs committing at once, a run
+ * interrupted after its first attack unit and resumed, and a driver run by a Worker (cluster deploy mode).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterIT {
@@ -232,5 +234,31 @@ class ClusterIT {
         assertEquals((long) EXAMPLES * PAIRS, c.getLong(0));
         assertEquals(cleanChecksum, c.getString(1));
         assertEquals(0, count("pending_predictions", "resume-me"));
+    }
+
+    @Test
+    @Order(6)
+    void clusterDeployModeRunsTheDriverOnAWorker() throws Exception {
+        // The driver runs in a Worker's folder: the config is named by a path every node can read, since a
+        // standalone cluster does not place --files in the driver's working directory.
+        List<String> args = new ArrayList<>(args("cluster-mode"));
+        args.set(1, Path.of("conf/default.conf").toAbsolutePath().toString());
+        Path log = WORK.resolve("cluster-mode.log");
+        Process submit = cluster.submit(JAR, log, "cluster", List.of(), args);
+        assertTrue(submit.waitFor(6, TimeUnit.MINUTES), "cluster-mode did not finish");
+        String submitLog = Files.readString(log);
+        Matcher id = Pattern.compile("Driver successfully submitted as (driver-\\S+)").matcher(submitLog);
+        assertTrue(id.find(), submitLog);
+        Path folder = cluster.driverFolder(id.group(1));
+        String stdout = Files.readString(folder.resolve("stdout"));
+        // spark-submit exits 0 whatever the driver's final state: the state is in its log.
+        assertTrue(submitLog.contains("State of driver " + id.group(1) + " is FINISHED"), submitLog
+                + "\n--- driver stdout\n" + stdout + "\n--- driver stderr\n" + Files.readString(folder.resolve("stderr")));
+        assertTrue(stdout.contains("summary of run cluster-mode"), stdout);
+        Row c = checksum("cluster-mode");
+        System.out.printf("cluster deploy mode: driver %s in %s, %d rows, md5 %s%n", id.group(1), folder, c.getLong(0),
+                c.getString(1));
+        assertEquals((long) EXAMPLES * PAIRS, c.getLong(0));
+        assertEquals(cleanChecksum, c.getString(1));
     }
 }

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * A Spark standalone cluster on 127.0.0.1: a Master and Workers, each its own JVM, started from the
@@ -73,13 +74,32 @@ final class StandaloneCluster implements AutoCloseable {
 
     /** Starts a driver: spark-submit of the shaded jar with gibbon's arguments, in client mode. */
     Process submit(Path jar, Path log, List<String> sparkConf, List<String> gibbonArgs) throws IOException {
+        return submit(jar, log, "client", sparkConf, gibbonArgs);
+    }
+
+    /**
+     * spark-submit of the shaded jar with gibbon's arguments. In cluster mode a Worker starts the driver
+     * in a folder of its own ({@link #driverFolder}); spark-submit waits for it and logs its final state,
+     * but exits 0 whatever that state is.
+     */
+    Process submit(Path jar, Path log, String deployMode, List<String> sparkConf, List<String> gibbonArgs)
+            throws IOException {
+        boolean cluster = deployMode.equals("cluster");
+        String log4j = "-Dlog4j2.configurationFile=" + Path.of("conf/log4j2.properties").toAbsolutePath();
         List<String> command = new ArrayList<>(List.of(java(), "-Xmx1g"));
         command.addAll(JAVA17_OPENS);
-        command.add("-Dlog4j2.configurationFile=" + Path.of("conf/log4j2.properties").toAbsolutePath());
+        if (!cluster) {
+            // In cluster mode this JVM only submits: Spark's default logging reports the driver's state.
+            command.add(log4j);
+        }
         command.addAll(List.of("-cp", sparkHome.resolve("jars") + "/*", "org.apache.spark.deploy.SparkSubmit",
-                "--master", masterUrl(), "--deploy-mode", "client", "--conf", "spark.driver.host=127.0.0.1",
+                "--master", masterUrl(), "--deploy-mode", deployMode, "--conf", "spark.driver.host=127.0.0.1",
                 "--conf", "spark.driver.bindAddress=127.0.0.1", "--conf", "spark.executor.memory=1g",
                 "--conf", "spark.ui.enabled=false"));
+        if (cluster) {
+            command.addAll(List.of("--conf", "spark.standalone.submit.waitAppCompletion=true",
+                    "--conf", "spark.driver.extraJavaOptions=" + log4j));
+        }
         for (String c : sparkConf) {
             command.addAll(List.of("--conf", c));
         }
@@ -90,6 +110,14 @@ final class StandaloneCluster implements AutoCloseable {
         pb.environment().put("SPARK_SCALA_VERSION", "2.13");
         pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
         return pb.start();
+    }
+
+    /** The folder in which a Worker ran a cluster-mode driver (its stdout and stderr are there). */
+    Path driverFolder(String driverId) throws IOException {
+        try (Stream<Path> workers = Files.list(work)) {
+            return workers.map(w -> w.resolve(driverId)).filter(Files::isDirectory).findFirst()
+                    .orElseThrow(() -> new IllegalStateException("no Worker ran " + driverId));
+        }
     }
 
     /** The executor JVMs the Workers launched. */
