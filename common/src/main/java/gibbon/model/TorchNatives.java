@@ -4,15 +4,7 @@ import ai.djl.engine.Engine;
 import ai.djl.engine.StandardCapabilities;
 import ai.djl.pytorch.jni.LibUtils;
 import ai.djl.util.Utils;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.net.URL;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.List;
-import java.util.Properties;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -31,9 +23,6 @@ public record TorchNatives(String version, String flavor, String path, boolean c
      * only CUDA libtorch DJL 0.36 can load without downloading anything.
      */
     public static final String CUDA_FLAVOR = "cu128";
-
-    /** Where a native-library jar describes its build (DJL's {@code Platform} reads the same files). */
-    private static final String NATIVE_PROPERTIES = "native/lib/pytorch.properties";
 
     /** DJL's cache folder of extracted natives: {@code <version>-<flavor>-<classifier>}. */
     private static final Pattern CACHE_DIR = Pattern.compile("\\d+\\.\\d+\\.\\d+[^/]*?-((?:cpu|cu\\d+)(?:-precxx11)?)-[a-z]+-[a-z0-9_]+");
@@ -65,34 +54,5 @@ public record TorchNatives(String version, String flavor, String path, boolean c
     /** E.g. "libtorch 2.7.1 cpu at /root/.djl.ai/pytorch/2.7.1-20250812-cpu-linux-x86_64". */
     public String describe() {
         return "libtorch " + version + " " + flavor + " at " + path;
-    }
-
-    /**
-     * A native-library jar on the classpath (e.g. pytorch-native-cpu for linux-x86_64).
-     *
-     * @param flavor cpu, cu128, ...
-     * @param classifier the platform it is built for, e.g. linux-x86_64
-     * @param version the libtorch build, e.g. 2.7.1-20250812
-     */
-    public record Bundle(String flavor, String classifier, String version) {}
-
-    /** The native-library jars on the classpath, whatever platform they are for. */
-    public static List<Bundle> bundled() {
-        List<Bundle> bundles = new ArrayList<>();
-        try {
-            for (URL url : Collections.list(Thread.currentThread().getContextClassLoader().getResources(NATIVE_PROPERTIES))) {
-                Properties p = new Properties();
-                try (InputStream in = url.openStream()) {
-                    p.load(in);
-                }
-                if (p.getProperty("placeholder") == null) {
-                    bundles.add(new Bundle(p.getProperty("flavor", ""), p.getProperty("classifier", ""),
-                            p.getProperty("version", "")));
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return bundles;
     }
 }

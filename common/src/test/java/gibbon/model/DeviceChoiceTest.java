@@ -99,8 +99,8 @@ class DeviceChoiceTest {
         assertEquals(engine.getGpuCount(), natives.gpus());
         if (System.getenv("PYTORCH_LIBRARY_PATH") == null) {
             assertEquals(Platform.detectPlatform("pytorch").getFlavor(), natives.flavor());
-            assertTrue(TorchNatives.bundled().stream().anyMatch(b -> b.flavor().equals(natives.flavor())
-                    && natives.path().endsWith(b.classifier())), TorchNatives.bundled() + " vs " + natives);
+            assertTrue(LibtorchNatives.bundled().stream().anyMatch(b -> b.flavor().equals(natives.flavor())
+                    && natives.path().endsWith(b.platform())), LibtorchNatives.bundled() + " vs " + natives);
         }
         if (!natives.cuda()) {
             // This JVM's own CPU natives: a GPU assigned to it is refused before any model loads.

@@ -3,7 +3,6 @@ package gibbon.cli;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
-import ai.djl.util.Platform;
 import ai.djl.util.Utils;
 import gibbon.GibbonException;
 import gibbon.GibbonVersion;
@@ -11,7 +10,9 @@ import gibbon.config.ConfigLoader;
 import gibbon.config.ExperimentConfig;
 import gibbon.io.Storage;
 import gibbon.jobs.DevicePreflight;
+import gibbon.jobs.GibbonSpark;
 import gibbon.model.DeviceChoice;
+import gibbon.model.LibtorchNatives;
 import gibbon.model.TorchNatives;
 import gibbon.model.TorchRuntime;
 import java.io.IOException;
@@ -76,7 +77,8 @@ final class DoctorCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        ExperimentConfig c = ConfigLoader.load(config, overrides);
+        // Spark's spark.hadoop.* settings count, as in a run.
+        ExperimentConfig c = GibbonSpark.withSparkHadoop(ConfigLoader.load(config, overrides));
         experiment = c;
         out = System.out;
         ExecutorService pool = Executors.newCachedThreadPool(r -> {
@@ -127,20 +129,17 @@ final class DoctorCommand implements Callable<Integer> {
 
     /** The platform, the natives for it and the loaded libtorch; empty when none could be loaded. */
     private Optional<TorchNatives> natives(ExperimentConfig c) {
-        Platform system = Platform.fromSystem("pytorch");
-        String platform = system.getClassifier();
-        List<TorchNatives.Bundle> bundled = TorchNatives.bundled();
+        List<LibtorchNatives.Bundle> bundled = LibtorchNatives.bundled();
         String bundles = bundled.isEmpty() ? "none" : bundled.stream()
-                .map(b -> b.flavor() + " " + b.version() + " for " + b.classifier()).collect(Collectors.joining(", "));
-        String override = Utils.getEnvOrSystemProperty("PYTORCH_LIBRARY_PATH");
-        boolean forPlatform = bundled.stream().anyMatch(b -> b.classifier().equals(platform));
-        if (!forPlatform && override == null) {
-            problem("platform", platform + ": no libtorch natives for it in this build (bundled: " + bundles
-                    + "); install libtorch " + system.getVersion() + " and set PYTORCH_LIBRARY_PATH to its lib directory"
-                    + " and PYTORCH_FLAVOR to its flavour");
+                .map(b -> b.flavor() + " " + b.version() + " for " + b.platform()).collect(Collectors.joining(", "));
+        try {
+            LibtorchNatives.require();
+        } catch (GibbonException e) {
+            problem("platform", e.getMessage());
             return Optional.empty();
         }
-        ok("platform", platform + ", bundled natives: " + bundles
+        String override = Utils.getEnvOrSystemProperty("PYTORCH_LIBRARY_PATH");
+        ok("platform", LibtorchNatives.platform() + ", bundled natives: " + bundles
                 + (override == null ? "" : "; PYTORCH_LIBRARY_PATH = " + override));
         TorchNatives natives;
         try {
