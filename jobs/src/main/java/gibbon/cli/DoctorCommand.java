@@ -72,8 +72,11 @@ final class DoctorCommand implements Callable<Integer> {
     private final List<String> problems = new ArrayList<>();
     private PrintStream out;
     private ExperimentConfig experiment;
-    /** When the remote checks' time is up ({@link System#nanoTime()}). */
-    private long deadline;
+    /**
+     * When the remote checks' time is up ({@link System#nanoTime()}): CHECK_SECONDS after the first
+     * of them is awaited, so that each has had at least that long.
+     */
+    private Long deadline;
 
     @Override
     public Integer call() {
@@ -87,8 +90,7 @@ final class DoctorCommand implements Callable<Integer> {
             return t;
         });
         try {
-            // Remote checks start first and run while the engine loads; together they get CHECK_SECONDS.
-            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(CHECK_SECONDS);
+            // Remote checks start first and run while the engine loads.
             Future<String> warehouse = pool.submit(() -> warehouse(c));
             Future<String> catalog = pool.submit(() -> catalog(c));
             List<Future<String>> inputs = c.inputs().stream().map(i -> pool.submit(() -> {
@@ -237,6 +239,9 @@ final class DoctorCommand implements Callable<Integer> {
     private void report(String name, String subject, Future<String> check) {
         String prefix = subject == null ? "" : subject + ": ";
         String text;
+        if (deadline == null) {
+            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(CHECK_SECONDS);
+        }
         try {
             text = check.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
