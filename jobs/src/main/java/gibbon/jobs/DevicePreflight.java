@@ -24,19 +24,9 @@ public final class DevicePreflight {
     /** The Spark setting that has Spark assign each task GPUs. */
     public static final String TASK_GPUS = "spark.task.resource.gpu.amount";
     /** The Spark settings that give tasks or executors GPUs. */
-    public static final List<String> GPU_SETTINGS = List.of(TASK_GPUS, "spark.executor.resource.gpu.amount");
+    private static final List<String> GPU_SETTINGS = List.of(TASK_GPUS, "spark.executor.resource.gpu.amount");
 
     private DevicePreflight() {}
-
-    /**
-     * The first Spark setting that asks for GPUs, as "key = value", if any.
-     *
-     * @param setting a Spark setting's value by key, null when unset
-     */
-    public static Optional<String> sparkGpuSetting(UnaryOperator<String> setting) {
-        return GPU_SETTINGS.stream().filter(k -> setting.apply(k) != null).findFirst()
-                .map(k -> k + " = " + setting.apply(k));
-    }
 
     /**
      * Refuses GPU scheduling in local mode: its single executor offers tasks no resources, so a
@@ -63,7 +53,7 @@ public final class DevicePreflight {
      */
     static Optional<String> check(SparkSession spark, ExperimentConfig config) {
         UnaryOperator<String> setting = k -> spark.sparkContext().getConf().get(k, null);
-        if (!config.modelDevice().startsWith("gpu") && sparkGpuSetting(setting).isEmpty()) {
+        if (!config.modelDevice().startsWith("gpu") && GPU_SETTINGS.stream().allMatch(k -> setting.apply(k) == null)) {
             return Optional.empty();
         }
         requireSchedulable(spark.sparkContext().isLocal(), setting);
