@@ -65,12 +65,11 @@ public final class Secrets {
     public static void requireNoCredentials(String key, String location) {
         credentials(location).ifPresent(shown -> {
             boolean s3 = location.regionMatches(true, 0, "s3", 0, 2);
-            throw GibbonException.config("config key '" + key + "': " + shown + " holds credentials, which a location"
-                    + " must not (it is printed and recorded in runs): "
-                    + (s3 ? "set fs.s3a.access.key and fs.s3a.secret.key in the hadoop section instead"
-                            + " (Hadoop's s3a refuses credentials in URIs too)"
-                            : "give them in the hadoop section instead, where keys naming a secret are stored as "
-                                    + REDACTED));
+            throw GibbonException.config("config key '" + key + "': " + shown + ": credentials do not belong in a location"
+                    + (s3 ? " (Hadoop's s3a refuses them, and locations are printed and stored in runs): set"
+                            + " fs.s3a.access.key and fs.s3a.secret.key in the hadoop section"
+                            : " (locations are printed and stored in runs): give them in the hadoop section, where keys"
+                                    + " naming a secret are stored as " + REDACTED));
         });
     }
 

@@ -60,7 +60,7 @@ class SecretsTest {
             GibbonException e = assertThrows(GibbonException.class, () -> ConfigLoader.load(DEFAULT,
                     List.of(key + "=s3a://AKIAEXAMPLE:s3cr3t-value@bucket/x")));
             assertEquals(GibbonException.Kind.CONFIG, e.kind());
-            assertTrue(e.getMessage().startsWith("config key '" + key + "': s3a://<redacted>@bucket/x holds credentials"),
+            assertTrue(e.getMessage().startsWith("config key '" + key + "': s3a://<redacted>@bucket/x: credentials do not belong in a location"),
                     e.getMessage());
             assertTrue(e.getMessage().contains("fs.s3a.secret.key"), e.getMessage());
             assertFalse(e.getMessage().contains("s3cr3t-value") || e.getMessage().contains("AKIAEXAMPLE"), e.getMessage());

@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.apache.hadoop.conf.Configuration;
@@ -90,8 +91,8 @@ class ObjectStorageIT {
                 new org.apache.hadoop.fs.Path("s3a://" + BUCKET + "/data"));
         s3.copyFromLocalFile(new org.apache.hadoop.fs.Path(ROOT.resolve("bundled/models/fashion-cnn").toUri()),
                 new org.apache.hadoop.fs.Path("s3a://" + BUCKET + "/models/fashion-cnn"));
-        System.out.printf("uploaded the IDX files and the model through s3a in %.1f s:%n%s", (System.nanoTime() - start) / 1e9,
-                String.join("\n", list("")) + "\n");
+        System.out.printf("uploaded the IDX files and the model through s3a in %.1f s: %s%n",
+                (System.nanoTime() - start) / 1e9, list(""));
 
         Files.writeString(WORK.resolve("s3.conf"), String.join("\n",
                 "dataset {",
@@ -177,11 +178,11 @@ class ObjectStorageIT {
         assertEquals(localLabels(), row.get("labels").asText());
 
         // The tables live in the bucket: Iceberg metadata and Parquet data files under the warehouse.
-        List<String> predictions = list("warehouse/robustness/predictions");
-        assertTrue(predictions.stream().anyMatch(f -> f.contains("/metadata/") && f.endsWith(".metadata.json")),
-                String.join("\n", predictions));
-        assertTrue(predictions.stream().anyMatch(f -> f.contains("/data/") && f.endsWith(".parquet")),
-                String.join("\n", predictions));
+        Map<String, Long> predictions = list("warehouse/robustness/predictions");
+        assertTrue(predictions.keySet().stream().anyMatch(f -> f.contains("/metadata/") && f.endsWith(".metadata.json")),
+                predictions.toString());
+        assertTrue(predictions.keySet().stream().anyMatch(f -> f.contains("/data/") && f.endsWith(".parquet")),
+                predictions.toString());
         System.out.printf("warehouse objects in the bucket: %d, of which predictions: %d%n", list("warehouse").size(),
                 predictions.size());
 
@@ -204,7 +205,7 @@ class ObjectStorageIT {
         assertEquals(2, r.exit, r.toString());
         assertEquals(1, r.err.lines().count(), r.err);
         assertTrue(r.err.startsWith("gibbon: error: config key 'model.uri': s3a://<redacted>@" + BUCKET
-                + "/models/fashion-cnn holds credentials"), r.err);
+                + "/models/fashion-cnn: credentials do not belong in a location"), r.err);
         assertNoCredentials(r);
     }
 
@@ -219,6 +220,34 @@ class ObjectStorageIT {
         assertTrue(r.err.startsWith("gibbon: error: config key 'dataset.images': s3a://" + BUCKET
                 + "/data/t10k-images-idx3-ubyte.gz: access denied ("), r.err);
         assertFalse(r.out.contains(wrong) || r.err.contains(wrong), r.toString());
+        assertNoCredentials(r);
+    }
+
+    @Test
+    @Order(4)
+    void aSparkWithoutHadoopAwsSaysWhatIsMissing() throws Exception {
+        Result r = sparkSubmit(List.of(), "run", WORK.resolve("s3.conf").toString());
+        System.out.println("spark-submit on a Spark without hadoop-aws: exit " + r.exit + ", " + r.err.strip());
+        assertEquals(2, r.exit, r.toString());
+        assertEquals(1, r.err.lines().count(), r.err);
+        assertTrue(r.err.startsWith("gibbon: error: config key 'dataset.images': s3a://" + BUCKET
+                + "/data/t10k-images-idx3-ubyte.gz: no file system for scheme 's3a' (ClassNotFoundException: Class"
+                + " org.apache.hadoop.fs.s3a.S3AFileSystem not found): s3a needs hadoop-aws"), r.err);
+        assertNoCredentials(r);
+    }
+
+    @Test
+    @Order(5)
+    void theS3aJarsGivenToSparkSubmitReadTheWarehouse() throws Exception {
+        List<Path> jars;
+        try (var files = Files.list(ROOT.resolve("jobs/target/s3a-jars"))) {
+            jars = files.sorted().toList();
+        }
+        Result r = sparkSubmit(jars, "sql", "--config", WORK.resolve("s3.conf").toString(), "--format", "csv",
+                "SELECT count(*) AS n FROM predictions WHERE run_id = 's3-run'");
+        System.out.printf("spark-submit --jars (%d s3a jars): exit %d, %s%n", jars.size(), r.exit, r.out.strip());
+        assertEquals(0, r.exit, r.toString());
+        assertEquals(List.of("n", String.valueOf(EXAMPLES * PAIRS)), r.out.lines().toList());
         assertNoCredentials(r);
     }
 
@@ -240,14 +269,14 @@ class ObjectStorageIT {
         return String.join(",", labels);
     }
 
-    /** Every object under a prefix of the bucket, with its size. */
-    private static List<String> list(String prefix) throws IOException {
-        List<String> out = new ArrayList<>();
+    /** Every object under a prefix of the bucket, with its size in bytes. */
+    private static Map<String, Long> list(String prefix) throws IOException {
+        Map<String, Long> out = new TreeMap<>();
         RemoteIterator<LocatedFileStatus> files = s3.listFiles(new org.apache.hadoop.fs.Path("s3a://" + BUCKET + "/" + prefix),
                 true);
         while (files.hasNext()) {
             LocatedFileStatus f = files.next();
-            out.add(f.getPath() + " (" + f.getLen() + " bytes)");
+            out.put(f.getPath().toString(), f.getLen());
         }
         return out;
     }
@@ -263,13 +292,39 @@ class ObjectStorageIT {
     private static Result gibbon(String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of(ROOT.resolve("gibbon").toString()));
         command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command);
+        builder.environment().put("GIBBON_SKIP_BUILD", "1");
+        return run(builder, args);
+    }
+
+    /**
+     * spark-submit of the shaded jar in local mode on a Spark as its distribution ships it (the jars
+     * of {@code jobs/target/spark-home}: no hadoop-aws), with {@code jars} added by {@code --jars}.
+     */
+    private static Result sparkSubmit(List<Path> jars, String... args) throws Exception {
+        Path sparkHome = ROOT.resolve("jobs/target/spark-home");
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx1g"));
+        command.addAll(StandaloneCluster.JAVA17_OPENS);
+        command.addAll(List.of("-Dlog4j2.configurationFile=" + ROOT.resolve("conf/log4j2.properties"), "-cp",
+                sparkHome.resolve("jars") + "/*", "org.apache.spark.deploy.SparkSubmit", "--master", "local[2]"));
+        if (!jars.isEmpty()) {
+            command.addAll(List.of("--jars", String.join(",", jars.stream().map(Path::toString).toList())));
+        }
+        command.addAll(List.of("--class", "gibbon.cli.GibbonCommand", ROOT.resolve("jobs/target/gibbon.jar").toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command);
+        builder.environment().put("SPARK_HOME", sparkHome.toString());
+        builder.environment().put("SPARK_SCALA_VERSION", "2.13");
+        builder.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
+        return run(builder, args);
+    }
+
+    private static Result run(ProcessBuilder builder, String... args) throws Exception {
         String name = args[0] + "-" + System.nanoTime();
         Path out = WORK.resolve(name + ".out");
         Path err = WORK.resolve(name + ".err");
-        ProcessBuilder builder = new ProcessBuilder(command).directory(ROOT.toFile()).redirectOutput(out.toFile())
-                .redirectError(err.toFile());
-        builder.environment().put("GIBBON_SKIP_BUILD", "1");
-        Process p = builder.start();
+        Process p = builder.directory(ROOT.toFile()).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
         if (!p.waitFor(5, TimeUnit.MINUTES)) {
             p.descendants().forEach(ProcessHandle::destroyForcibly);
             p.destroyForcibly();
