@@ -18,15 +18,15 @@ public final class Secrets {
     /** Names (a config key's last element, a query parameter) whose values are credentials. */
     private static final Pattern SECRET_NAME = Pattern.compile(
             "(?i).*(secret|password|passwd|token|credential|signature|access[._-]?key|api[._-]?key|private[._-]?key).*"
-                    + "|(?i)pwd|sig");
+                    + "|pwd|sig");
 
     /**
      * {@code scheme://user:password@}: the password runs to the last '@' before a blank, since
      * secrets may hold a raw '/' or '@' (hiding too much is safe, too little is not). A port
-     * followed by a path ({@code hdfs://nn:8020/a@b}) is not a password.
+     * followed by a path ({@code hdfs://nn:8020/a@b}) and an IPv6 host ({@code [::1]}) are not.
      */
     private static final Pattern USER_INFO = Pattern.compile(
-            "([a-zA-Z][a-zA-Z0-9+.-]*://)([^/\\s@:?#]*):(?!\\d*(?:/|$))(\\S*)@");
+            "([a-zA-Z][a-zA-Z0-9+.-]*://)([^/\\s@:?#\\[\\]]*):(?!\\d*(?:/|$))(\\S*)@");
 
     /** {@code ?name=value}, {@code &name=value} or {@code ;name=value} (JDBC URL properties). */
     private static final Pattern PARAMETER = Pattern.compile("([?&;])([A-Za-z0-9._-]+)=([^&;\\s#'\"]*)");

@@ -43,6 +43,7 @@ class SecretsTest {
         for (String plain : List.of("s3a://bucket/data/images.gz", "hdfs://nn:8020/data/x", "hdfs://nn:8020/odd@name",
                 "wasbs://container@account.blob.core.windows.net/x", "hdfs://gibbon@nn:8020/x", "file:/tmp/a:b@c",
                 "bundled/models/fashion-cnn", "jdbc:postgresql://db:5432/iceberg?user=gibbon&ssl=true",
+                "hdfs://[::1]:8020/x@y", "s3a://bucket/a:b@c", "file:///tmp/x:y@z",
                 "config key 'model.uri': s3a://bucket/m: not found")) {
             assertEquals(plain, Secrets.redact(plain));
         }
