@@ -11,6 +11,7 @@ import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueFactory;
 import com.typesafe.config.ConfigValueType;
 import gibbon.GibbonException;
+import gibbon.Secrets;
 import gibbon.attack.AttackParameter;
 import gibbon.attack.AttackParams;
 import gibbon.attack.AttackPlan;
@@ -76,7 +77,7 @@ public final class ConfigLoader {
                 stringMap(withDefaults, Settings.SPARK_CONF),
                 nonEmpty(withDefaults, Settings.CATALOG),
                 nonEmpty(withDefaults, Settings.CATALOG_TYPE),
-                nonEmpty(withDefaults, Settings.WAREHOUSE),
+                location(Settings.WAREHOUSE, nonEmpty(withDefaults, Settings.WAREHOUSE)),
                 nonEmpty(withDefaults, Settings.NAMESPACE),
                 fraction(withDefaults, Settings.ADVERSARIAL_FRACTION),
                 stringMap(withDefaults, Settings.CATALOG_PROPERTIES),
@@ -88,27 +89,25 @@ public final class ConfigLoader {
     }
 
     /** The word that replaces a credential's value wherever a config is shown or stored. */
-    public static final String REDACTED = "<redacted>";
+    public static final String REDACTED = Secrets.REDACTED;
 
     /**
-     * Key names (their last path element) whose values are credentials: s3a keys and session tokens,
-     * passwords, catalog and cloud secrets.
+     * The config with every credential replaced, as {@code runs.config} stores it: the values of
+     * keys naming a secret (s3a keys, session tokens, passwords), and credentials inside other
+     * values, such as a catalog's {@code jdbc:...?password=...} uri.
      */
-    private static final java.util.regex.Pattern SECRET_KEY = java.util.regex.Pattern.compile(
-            "(?i).*(secret|password|passwd|token|credential|access[._-]?key|api[._-]?key|private[._-]?key).*");
-
-    /** Whether a key name (a config key's last element, a URI's query parameter) names a credential. */
-    public static boolean isSecret(String name) {
-        return SECRET_KEY.matcher(name).matches();
-    }
-
-    /** The config with every credential's value replaced, as {@code runs.config} stores it. */
     static Config redacted(Config resolved) {
         Config out = resolved;
         for (Map.Entry<String, ConfigValue> e : resolved.entrySet()) {
             List<String> path = com.typesafe.config.ConfigUtil.splitPath(e.getKey());
-            if (isSecret(path.get(path.size() - 1))) {
+            if (Secrets.isSecretName(path.get(path.size() - 1))) {
                 out = out.withValue(e.getKey(), ConfigValueFactory.fromAnyRef(REDACTED));
+            } else if (e.getValue().valueType() == ConfigValueType.STRING) {
+                String value = (String) e.getValue().unwrapped();
+                String shown = Secrets.redact(value);
+                if (!shown.equals(value)) {
+                    out = out.withValue(e.getKey(), ConfigValueFactory.fromAnyRef(shown));
+                }
             }
         }
         return out;
@@ -130,12 +129,12 @@ public final class ConfigLoader {
         if (!(lr > 0)) {
             throw GibbonException.config("config key '" + TrainingSettings.LEARNING_RATE.path() + "' must be positive");
         }
-        return new TrainingConfig(nonEmpty(c, TrainingSettings.IMAGES), nonEmpty(c, TrainingSettings.LABELS),
-                nonEmpty(c, TrainingSettings.TEST_IMAGES), nonEmpty(c, TrainingSettings.TEST_LABELS), classNames,
+        return new TrainingConfig(trainingLocation(c, TrainingSettings.IMAGES), trainingLocation(c, TrainingSettings.LABELS),
+                trainingLocation(c, TrainingSettings.TEST_IMAGES), trainingLocation(c, TrainingSettings.TEST_LABELS), classNames,
                 nonEmpty(c, TrainingSettings.ARCHITECTURE), nonNegative(c, TrainingSettings.LIMIT),
                 positive(c, TrainingSettings.EPOCHS), positive(c, TrainingSettings.BATCH_SIZE), lr,
                 number(c, TrainingSettings.SEED).longValue(), positive(c, TrainingSettings.THREADS),
-                nonEmpty(c, TrainingSettings.OUTPUT), nonEmpty(c, TrainingSettings.NAME));
+                trainingLocation(c, TrainingSettings.OUTPUT), nonEmpty(c, TrainingSettings.NAME));
     }
 
     /**
@@ -202,8 +201,8 @@ public final class ConfigLoader {
                         + ": " + key.doc());
             }
         }
-        return new DatasetSpec(format, absoluteOrBlank(string(c, Settings.DATASET_IMAGES)),
-                absoluteOrBlank(string(c, Settings.DATASET_LABELS)), absoluteOrBlank(string(c, Settings.DATASET_PATH)),
+        return new DatasetSpec(format, datasetLocation(c, Settings.DATASET_IMAGES),
+                datasetLocation(c, Settings.DATASET_LABELS), datasetLocation(c, Settings.DATASET_PATH),
                 strings(c, Settings.DATASET_CLASSES),
                 nonEmpty(c, Settings.DATASET_ID_COLUMN), nonEmpty(c, Settings.DATASET_LABEL_COLUMN),
                 nonEmpty(c, Settings.DATASET_IMAGE_COLUMN), nonNegative(c, Settings.DATASET_LIMIT),
@@ -255,8 +254,19 @@ public final class ConfigLoader {
         return models;
     }
 
+    /** A storage location, checked to carry no credentials: locations are printed and recorded in runs. */
+    private static String location(ConfigKey key, String value) {
+        Secrets.requireNoCredentials(key.path(), value);
+        return value;
+    }
+
+    private static String trainingLocation(Config c, ConfigKey key) {
+        return location(key, nonEmpty(c, key));
+    }
+
     /** Local paths become absolute URIs on the driver, where the user's working directory is. */
-    private static String absoluteOrBlank(String location) {
+    private static String datasetLocation(Config c, ConfigKey key) {
+        String location = location(key, string(c, key));
         return location.isBlank() ? location : Storage.absolute(location);
     }
 
@@ -282,6 +292,7 @@ public final class ConfigLoader {
 
     private static ModelSpec checkedModelSpec(String format, String uri, List<Integer> shape, List<String> classes,
             List<Double> range, List<Double> mean, List<Double> std) {
+        Secrets.requireNoCredentials(Settings.MODEL_URI.path(), uri);
         if (format.equals(ModelSpec.TORCHSCRIPT)) {
             if (shape.size() != 3 || shape.stream().anyMatch(d -> d < 1)) {
                 throw GibbonException.config("config key 'model.input-shape': a torchscript model needs "

@@ -1,6 +1,7 @@
 package gibbon.io;
 
 import gibbon.GibbonException;
+import gibbon.Secrets;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -86,17 +87,28 @@ public final class Storage {
      */
     public static void requireExists(String key, String location, Expect expect, Map<String, String> properties) {
         String uri = absolute(location);
-        String prefix = "config key '" + key + "': " + uri + ": ";
+        String prefix = "config key '" + key + "': " + Secrets.redact(uri) + ": ";
         FileStatus status;
         try {
             Path path = new Path(uri);
             status = path.getFileSystem(hadoopConf(properties)).getFileStatus(path);
         } catch (java.io.FileNotFoundException e) {
             throw GibbonException.config(prefix + "not found");
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw GibbonException.config(prefix + "access denied (" + Secrets.redact(rootCause(e)) + ")");
         } catch (org.apache.hadoop.fs.UnsupportedFileSystemException e) {
             throw GibbonException.config(prefix + "no file system for scheme '" + new Path(uri).toUri().getScheme() + "'");
         } catch (IOException | IllegalArgumentException e) {
-            throw GibbonException.config(prefix + "cannot reach (" + rootCause(e) + ")");
+            throw GibbonException.config(prefix + "cannot reach (" + Secrets.redact(rootCause(e)) + ")");
+        } catch (RuntimeException e) {
+            // Hadoop knows the class of each scheme (fs.s3a.impl), but its jar may not be on the classpath.
+            if (!(e.getCause() instanceof ClassNotFoundException)) {
+                throw e;
+            }
+            String scheme = scheme(uri);
+            throw GibbonException.config(prefix + "no file system for scheme '" + scheme + "' (" + rootCause(e) + ")"
+                    + (scheme.equals("s3a") ? ": s3a needs hadoop-aws and the AWS SDK on the classpath (README, Object storage)"
+                            : ""));
         }
         if (expect == Expect.DIRECTORY && !status.isDirectory()) {
             throw GibbonException.config(prefix + "is a file, expected a directory");

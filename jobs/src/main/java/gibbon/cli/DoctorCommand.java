@@ -6,6 +6,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.util.Utils;
 import gibbon.GibbonException;
 import gibbon.GibbonVersion;
+import gibbon.Secrets;
 import gibbon.config.ConfigLoader;
 import gibbon.config.ExperimentConfig;
 import gibbon.io.Storage;
@@ -31,8 +32,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.iceberg.CatalogUtil;
@@ -60,8 +59,6 @@ final class DoctorCommand implements Callable<Integer> {
     /** How long a check of a remote location or catalog may take before it is reported unreachable. */
     static final int CHECK_SECONDS = 10;
 
-    private static final Pattern URI_USER = Pattern.compile("(//)[^/@?#]+@");
-    private static final Pattern URI_PARAMETER = Pattern.compile("([?&;])([^=&;#]+)=([^&;#]*)");
 
     @Option(names = "--config", paramLabel = "CONFIG", description = "Experiment config to check (default: conf/default.conf).")
     Path config = Path.of("conf", "default.conf");
@@ -109,7 +106,7 @@ final class DoctorCommand implements Callable<Integer> {
             ok("djl", Engine.getDjlVersion());
             natives(c).ifPresent(n -> device(c, n, master));
             String catalogName = c.catalog() + " (" + c.catalogType() + (c.catalogProperties().containsKey("uri")
-                    ? ", uri " + redactUri(c.catalogProperties().get("uri")) : "") + "), namespace " + c.namespace();
+                    ? ", uri " + Secrets.redact(c.catalogProperties().get("uri")) : "") + "), namespace " + c.namespace();
             report("catalog", catalogName, catalog);
             report("warehouse", Storage.absolute(c.warehouse()), warehouse);
             for (int i = 0; i < inputs.size(); i++) {
@@ -282,18 +279,5 @@ final class DoctorCommand implements Callable<Integer> {
         }
         String message = t.getMessage() == null ? "" : t.getMessage().lines().findFirst().orElse("");
         return t.getClass().getSimpleName() + (message.isEmpty() ? "" : ": " + message);
-    }
-
-    /** A catalog URI as it may be shown: user information and credential parameters replaced. */
-    static String redactUri(String uri) {
-        String s = URI_USER.matcher(uri).replaceAll("$1" + Matcher.quoteReplacement(ConfigLoader.REDACTED) + "@");
-        Matcher m = URI_PARAMETER.matcher(s);
-        StringBuilder sb = new StringBuilder();
-        while (m.find()) {
-            String value = ConfigLoader.isSecret(m.group(2)) ? ConfigLoader.REDACTED : m.group(3);
-            m.appendReplacement(sb, Matcher.quoteReplacement(m.group(1) + m.group(2) + "=" + value));
-        }
-        m.appendTail(sb);
-        return sb.toString();
     }
 }

@@ -2,6 +2,7 @@ package gibbon.cli;
 
 import gibbon.GibbonException;
 import gibbon.GibbonVersion;
+import gibbon.Secrets;
 import gibbon.jobs.GibbonSpark;
 import java.io.PrintWriter;
 import picocli.CommandLine;
@@ -45,7 +46,7 @@ public final class GibbonCommand implements Runnable {
         CommandLine cli = new CommandLine(new GibbonCommand()).setCaseInsensitiveEnumValuesAllowed(true);
         cli.setParameterExceptionHandler((e, a) -> {
             PrintWriter err = e.getCommandLine().getErr();
-            err.println(e.getCommandLine().getCommandName() + ": " + e.getMessage() + " (see "
+            err.println(e.getCommandLine().getCommandName() + ": " + Secrets.redact(e.getMessage()) + " (see "
                     + e.getCommandLine().getCommandSpec().qualifiedName() + " --help)");
             err.flush();
             return GibbonException.Kind.CONFIG.exitCode();
@@ -55,14 +56,17 @@ public final class GibbonCommand implements Runnable {
                     || parseResult.subcommands().stream().anyMatch(s -> s.matchedOptionValue("--verbose", false));
             PrintWriter err = commandLine.getErr();
             GibbonException user = userError(e);
+            // Messages can echo a location or a catalog uri: credentials in them are hidden.
             if (user != null) {
-                err.println("gibbon: error: " + user.getMessage());
+                err.println("gibbon: error: " + Secrets.redact(user.getMessage()));
             } else {
-                err.println("gibbon: failed: " + e.getClass().getSimpleName() + ": " + firstLine(e.getMessage())
+                err.println("gibbon: failed: " + e.getClass().getSimpleName() + ": " + Secrets.redact(firstLine(e.getMessage()))
                         + (verbose ? "" : " (--verbose shows the stack trace)"));
             }
             if (verbose) {
-                e.printStackTrace(err);
+                java.io.StringWriter trace = new java.io.StringWriter();
+                e.printStackTrace(new PrintWriter(trace));
+                err.print(Secrets.redact(trace.toString()));
             }
             err.flush();
             return user != null ? user.exitCode() : RUNTIME_FAILURE;
