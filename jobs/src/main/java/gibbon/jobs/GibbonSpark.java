@@ -1,7 +1,6 @@
 package gibbon.jobs;
 
 import gibbon.config.ExperimentConfig;
-import gibbon.io.Storage;
 import java.util.Map;
 import org.apache.spark.sql.SparkSession;
 
@@ -27,6 +26,7 @@ public final class GibbonSpark {
 
     /** The session for a config, creating it if needed and registering the result catalog. */
     public static SparkSession session(ExperimentConfig config) {
+        ResultCatalog.requireReachable(config);
         SparkSession.Builder builder = SparkSession.builder().appName("gibbon");
         boolean submitted = System.getProperty("spark.master") != null;
         String master = submitted ? System.getProperty("spark.master") : config.sparkMaster();
@@ -57,8 +57,9 @@ public final class GibbonSpark {
         }
         SparkSession spark = builder.getOrCreate();
         spark.sparkContext().setLogLevel("WARN");
-        registerCatalog(spark, config);
+        ResultCatalog.register(spark, config);
         config.hadoop().forEach((k, v) -> spark.sparkContext().hadoopConfiguration().set(k, v));
+        ResultCatalog.open(spark, config);
         return spark;
     }
 
@@ -66,16 +67,6 @@ public final class GibbonSpark {
     private static String userSetting(ExperimentConfig config, String key) {
         String configured = config.sparkConf().get(key);
         return configured != null ? configured : System.getProperty(key);
-    }
-
-    private static void registerCatalog(SparkSession spark, ExperimentConfig config) {
-        String prefix = "spark.sql.catalog." + config.catalog();
-        spark.conf().set(prefix, "org.apache.iceberg.spark.SparkCatalog");
-        spark.conf().set(prefix + ".type", config.catalogType());
-        spark.conf().set(prefix + ".warehouse", Storage.absolute(config.warehouse()));
-        for (Map.Entry<String, String> e : config.catalogProperties().entrySet()) {
-            spark.conf().set(prefix + "." + e.getKey(), e.getValue());
-        }
     }
 
     /** Stops the active session, if any, so the JVM exits promptly. */
