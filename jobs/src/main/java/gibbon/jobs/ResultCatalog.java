@@ -10,6 +10,10 @@ import gibbon.config.ConfigLoader;
 import gibbon.config.ExperimentConfig;
 import gibbon.config.Settings;
 import gibbon.io.Storage;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -20,24 +24,27 @@ import java.util.TreeMap;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * The Iceberg catalog of the result tables, registered in a session and opened at once, so that a
- * catalog that is down or refuses the login is reported in one line naming the key at fault, in
- * seconds, before any work starts. Catalogs behind a network (jdbc on PostgreSQL, rest) get
- * bounded waits unless the config sets them.
+ * The Iceberg catalog of the result tables: reached before Spark starts, registered in the session
+ * and opened at once, so that a catalog that is down, hung or refuses the login is reported in one
+ * line naming the key at fault, within seconds and before any work starts. Catalogs behind a
+ * network (jdbc on PostgreSQL, rest) get bounded waits unless the config sets them.
  */
 public final class ResultCatalog {
     /**
      * PostgreSQL's driver waits 10 s for a connection by default and forever for a server that
      * accepts it but never answers (loginTimeout and socketTimeout 0). Values in seconds.
      */
-    static final Map<String, String> POSTGRES_WAITS = Map.of(
+    private static final Map<String, String> POSTGRES_WAITS = Map.of(
             "jdbc.connectTimeout", "5",
             "jdbc.loginTimeout", "5",
             "jdbc.socketTimeout", "60");
-    /** Iceberg's REST client waits 3 minutes to connect and for each answer by default. */
-    static final Map<String, String> REST_WAITS = Map.of(
-            "rest.client.connection-timeout-ms", "5000",
+    private static final String REST_CONNECTION_TIMEOUT = "rest.client.connection-timeout-ms";
+    /** Iceberg's REST client waits 3 minutes to connect and for each answer by default. Values in milliseconds. */
+    private static final Map<String, String> REST_WAITS = Map.of(
+            REST_CONNECTION_TIMEOUT, "5000",
             "rest.client.socket-timeout-ms", "60000");
+    /** Set, Iceberg's REST client goes through this proxy, and the server itself may be out of direct reach. */
+    private static final String REST_PROXY = "rest.client.proxy.hostname";
 
     private static final String PROPERTIES = Settings.CATALOG_PROPERTIES.path();
     /** Iceberg's JdbcCatalog hands the properties with this prefix, without it, to the JDBC driver. */
@@ -94,26 +101,38 @@ public final class ResultCatalog {
     }
 
     /**
-     * Connects to a jdbc catalog's database once, before Spark starts, as Iceberg will (the
-     * {@code jdbc.*} properties go to the driver): a database that is down, hung or refuses the
-     * login is reported within the connection timeouts, not after the seconds a session takes.
+     * Reaches a catalog behind the network once, before Spark starts: a jdbc catalog's database is
+     * connected to as Iceberg will (the {@code jdbc.*} properties go to the driver), a REST server's
+     * port is connected to (unless a proxy is configured). A catalog that is down, hung or refuses
+     * the login is then reported within the connection timeouts, not after the seconds a session
+     * takes to start.
      *
      * @throws GibbonException of kind CONFIG naming the key to look at
      */
     static void requireReachable(ExperimentConfig config) {
-        if (!config.catalogType().equals(CatalogSettings.JDBC)) {
-            return;
-        }
-        Properties driverProperties = new Properties();
-        properties(config).forEach((key, value) -> {
-            if (key.startsWith(JDBC_PREFIX)) {
-                driverProperties.setProperty(key.substring(JDBC_PREFIX.length()), value);
+        Map<String, String> properties = properties(config);
+        String uri = properties.get("uri");
+        if (config.catalogType().equals(CatalogSettings.JDBC)) {
+            Properties driverProperties = new Properties();
+            properties.forEach((key, value) -> {
+                if (key.startsWith(JDBC_PREFIX)) {
+                    driverProperties.setProperty(key.substring(JDBC_PREFIX.length()), value);
+                }
+            });
+            try (Connection connection = DriverManager.getConnection(uri, driverProperties)) {
+                connection.isValid(0);
+            } catch (SQLException e) {
+                throw failure(config, e);
             }
-        });
-        try (Connection connection = DriverManager.getConnection(config.catalogProperties().get("uri"), driverProperties)) {
-            connection.isValid(0);
-        } catch (SQLException e) {
-            throw failure(config, e);
+        } else if (config.catalogType().equals(CatalogSettings.REST) && !properties.containsKey(REST_PROXY)) {
+            URI server = URI.create(uri);
+            int port = server.getPort() != -1 ? server.getPort() : server.getScheme().equalsIgnoreCase("https") ? 443 : 80;
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress(server.getHost(), port),
+                        Integer.parseInt(properties.get(REST_CONNECTION_TIMEOUT)));
+            } catch (IOException | IllegalArgumentException e) {
+                throw failure(config, e);
+            }
         }
     }
 
@@ -150,7 +169,7 @@ public final class ResultCatalog {
     }
 
     /** Why a catalog did not open, as one line naming the key to look at, and never a credential. */
-    static GibbonException failure(ExperimentConfig config, Throwable e) {
+    private static GibbonException failure(ExperimentConfig config, Throwable e) {
         String uri = config.catalogProperties().get("uri");
         String where = "the " + config.catalogType() + " catalog at " + (uri == null
                 ? Storage.absolute(config.warehouse()) : CatalogSettings.withoutCredentials(uri));
