@@ -24,7 +24,7 @@ public final class GibbonSpark {
 
     private GibbonSpark() {}
 
-    /** The session for a config, creating it if needed and registering the result catalog. */
+    /** The session for a config, creating it if needed, with the result catalog reached first, registered and opened. */
     public static SparkSession session(ExperimentConfig config) {
         ResultCatalog.requireReachable(config);
         SparkSession.Builder builder = SparkSession.builder().appName("gibbon");
