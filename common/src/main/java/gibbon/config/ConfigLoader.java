@@ -65,6 +65,8 @@ public final class ConfigLoader {
         ModelSpec model = modelSpec(withDefaults);
         List<String> sources = strings(withDefaults, Settings.TRANSFER_SOURCES);
         List<String> targets = strings(withDefaults, Settings.TRANSFER_TARGETS);
+        CatalogSettings.check(nonEmpty(withDefaults, Settings.CATALOG_TYPE), nonEmpty(withDefaults, Settings.WAREHOUSE),
+                stringMap(withDefaults, Settings.CATALOG_PROPERTIES));
         return new ExperimentConfig(
                 number(withDefaults, Settings.SEED).longValue(),
                 datasetSpec(withDefaults),

@@ -58,16 +58,18 @@ public final class Settings {
     public static final ConfigKey CATALOG = new ConfigKey("output.catalog", Type.STRING, "gibbon",
             "Spark catalog name of the Iceberg result tables");
     public static final ConfigKey CATALOG_TYPE = new ConfigKey("output.catalog-type", Type.STRING, "hadoop",
-            "Iceberg catalog type: hadoop, hive, rest, jdbc, ... (catalog-properties gives the rest)");
+            "Iceberg catalog type: hadoop (tables in the warehouse folder), jdbc (a database a team shares; catalog-properties"
+                    + " uri, jdbc.user, jdbc.password), rest (a REST catalog server; catalog-properties uri), hive, ...");
     public static final ConfigKey WAREHOUSE = new ConfigKey("output.warehouse", Type.STRING, "warehouse",
-            "Iceberg warehouse location: a local path or a file://, hdfs:// or s3a:// URI");
+            "Iceberg warehouse location: a local path or a file://, hdfs:// or s3a:// URI (jdbc: one every run can reach;"
+                    + " rest: passed to the server as written)");
     public static final ConfigKey NAMESPACE = new ConfigKey("output.namespace", Type.STRING, "robustness",
             "namespace of the runs, predictions and summary tables");
     public static final ConfigKey ADVERSARIAL_FRACTION = new ConfigKey("output.adversarial-fraction", Type.DOUBLE, 0.01,
             "share of examples whose adversarial inputs (float32, every attack and epsilon) go to the"
                     + " adversarial_examples table, chosen by hashing (seed, example id): 0 none, 1 all");
     public static final ConfigKey CATALOG_PROPERTIES = new ConfigKey("output.catalog-properties", Type.STRING_MAP,
-            Map.of(), "extra Iceberg catalog properties, e.g. { uri = \"thrift://metastore:9083\" }");
+            Map.of(), "extra Iceberg catalog properties, e.g. { uri = \"jdbc:postgresql://db:5432/iceberg\", jdbc.user = gibbon }");
     public static final ConfigKey HADOOP = new ConfigKey("hadoop", Type.STRING_MAP, Map.of(),
             "extra Hadoop properties for file access, e.g. { \"fs.s3a.endpoint\" = \"...\" }");
 

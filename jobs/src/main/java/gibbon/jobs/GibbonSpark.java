@@ -2,7 +2,6 @@ package gibbon.jobs;
 
 import gibbon.GibbonException;
 import gibbon.config.ExperimentConfig;
-import gibbon.io.Storage;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.spark.sql.SparkSession;
@@ -66,8 +65,9 @@ public final class GibbonSpark {
         return merged.equals(config.hadoop()) ? config : config.withHadoop(merged);
     }
 
-    /** The session for a config, creating it if needed and registering the result catalog. */
+    /** The session for a config, creating it if needed, with the result catalog reached first, registered and opened. */
     public static SparkSession session(ExperimentConfig config) {
+        ResultCatalog.requireReachable(config);
         SparkSession.Builder builder = SparkSession.builder().appName("gibbon");
         boolean submitted = System.getProperty("spark.master") != null;
         String master = submitted ? System.getProperty("spark.master") : config.sparkMaster();
@@ -101,8 +101,9 @@ public final class GibbonSpark {
         }
         SparkSession spark = builder.getOrCreate();
         spark.sparkContext().setLogLevel("WARN");
-        registerCatalog(spark, config);
+        ResultCatalog.register(spark, config);
         withSparkHadoop(config).hadoop().forEach((k, v) -> spark.sparkContext().hadoopConfiguration().set(k, v));
+        ResultCatalog.open(spark, config);
         return spark;
     }
 
@@ -110,16 +111,6 @@ public final class GibbonSpark {
     private static String userSetting(ExperimentConfig config, String key) {
         String configured = config.sparkConf().get(key);
         return configured != null ? configured : System.getProperty(key);
-    }
-
-    private static void registerCatalog(SparkSession spark, ExperimentConfig config) {
-        String prefix = "spark.sql.catalog." + config.catalog();
-        spark.conf().set(prefix, "org.apache.iceberg.spark.SparkCatalog");
-        spark.conf().set(prefix + ".type", config.catalogType());
-        spark.conf().set(prefix + ".warehouse", Storage.absolute(config.warehouse()));
-        for (Map.Entry<String, String> e : config.catalogProperties().entrySet()) {
-            spark.conf().set(prefix + "." + e.getKey(), e.getValue());
-        }
     }
 
     /** Stops the active session, if any, so the JVM exits promptly. */

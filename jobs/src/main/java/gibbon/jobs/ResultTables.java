@@ -158,7 +158,14 @@ public final class ResultTables {
 
     /** Creates the namespace and the tables that do not exist yet. */
     public void createIfMissing() {
-        spark.sql("CREATE NAMESPACE IF NOT EXISTS " + namespace);
+        try {
+            spark.sql("CREATE NAMESPACE IF NOT EXISTS " + namespace);
+        } catch (Exception e) {
+            // A concurrent run on a shared catalog may create it between Spark's check and its own create.
+            if (!spark.catalog().databaseExists(namespace)) {
+                throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
+            }
+        }
         create(RUNS, RUNS_SCHEMA);
         create(PREDICTIONS, PREDICTIONS_SCHEMA);
         create(SUMMARY, SUMMARY_SCHEMA);

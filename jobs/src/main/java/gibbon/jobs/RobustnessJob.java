@@ -69,6 +69,8 @@ public final class RobustnessJob {
     public Outcome run() {
         long start = System.nanoTime();
         config.requireInputs();
+        // Before the model loads, so that a result catalog that is down fails the run in seconds.
+        ResultCatalog.requireReachable(config);
         Classifier classifier = ClassifierCache.get(config.model(), Device.cpu(), config.threads(), config.hadoop());
         ModelMetadata model = classifier.metadata();
         // IDX and Arrow files are checked before Spark starts; folders and tables need it to list them.

@@ -1,6 +1,7 @@
 package gibbon.jobs;
 
 import gibbon.GibbonException;
+import gibbon.config.ConfigLoader;
 import gibbon.config.ExperimentConfig;
 import gibbon.io.Storage;
 import gibbon.report.ClassRobustnessChart;
@@ -328,15 +329,26 @@ public final class RobustnessReport {
 
     private String setupCell() {
         String catalog = config.catalog();
-        return String.join("\n",
+        String prefix = "spark.sql.catalog." + catalog;
+        Map<String, String> properties = ResultCatalog.propertiesWithoutCredentials(config);
+        String packages = "org.apache.iceberg:iceberg-spark-runtime-4.1_2.13:1.11.0"
+                + (properties.getOrDefault("uri", "").startsWith("jdbc:postgresql:") ? ",org.postgresql:postgresql:42.7.14" : "");
+        List<String> lines = new ArrayList<>(List.of(
                 "# PySpark 4.1 with the Iceberg runtime, opening the catalog this report was made from.",
+                "import os",
                 "from pyspark.sql import SparkSession",
                 "spark = (SparkSession.builder",
-                "         .config(\"spark.jars.packages\", \"org.apache.iceberg:iceberg-spark-runtime-4.1_2.13:1.11.0\")",
+                "         .config(\"spark.jars.packages\", \"" + packages + "\")",
                 "         .config(\"spark.sql.extensions\", \"org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions\")",
-                "         .config(\"spark.sql.catalog." + catalog + "\", \"org.apache.iceberg.spark.SparkCatalog\")",
-                "         .config(\"spark.sql.catalog." + catalog + ".type\", \"" + config.catalogType() + "\")",
-                "         .config(\"spark.sql.catalog." + catalog + ".warehouse\", \"" + Storage.absolute(config.warehouse()) + "\")",
+                "         .config(\"" + prefix + "\", \"org.apache.iceberg.spark.SparkCatalog\")",
+                "         .config(\"" + prefix + ".type\", \"" + config.catalogType() + "\")",
+                "         .config(\"" + prefix + ".warehouse\", \"" + ResultCatalog.warehouse(config) + "\")"));
+        // Credentials are never written into a report: the cell reads them from the environment.
+        properties.forEach((key, value) -> lines.add("         .config(\"" + prefix + "." + key + "\", "
+                + (value.equals(ConfigLoader.REDACTED) ? "os.environ[\"GIBBON_CATALOG_"
+                        + key.substring(key.lastIndexOf('.') + 1).toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]", "_") + "\"]"
+                        : "\"" + value.replace("\\", "\\\\").replace("\"", "\\\"") + "\"") + ")"));
+        lines.addAll(List.of(
                 "         .getOrCreate())",
                 "spark.sql(\"USE " + catalog + "." + config.namespace() + "\")",
                 AnalystViews.definitions(null).entrySet().stream()
@@ -344,7 +356,8 @@ public final class RobustnessReport {
                         .collect(Collectors.joining("\n")),
                 "",
                 "def sql(query):",
-                "    return spark.sql(query).toPandas()");
+                "    return spark.sql(query).toPandas()"));
+        return String.join("\n", lines);
     }
 
     private static String introduction(List<RunInfo> runs, boolean compare) {
