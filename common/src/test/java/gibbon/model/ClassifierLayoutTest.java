@@ -29,8 +29,9 @@ class ClassifierLayoutTest {
         assertTrue(ClassifierCache.get("bundled/models/fashion-cnn", Device.cpu(), 1, Map.of()).channelsLast());
         assertTrue(ClassifierCache.get(ModelSpec.torchscript(DIR + "fashion_bn_cnn.pt", List.of(1, 28, 28), CLASSES),
                 Device.cpu(), 1, Map.of()).channelsLast());
-        assertTrue(ClassifierCache.get(ModelSpec.torchscript(DIR + "rgb_cnn.pt", List.of(3, 32, 32), CLASSES),
-                Device.cpu(), 1, Map.of()).channelsLast());
+        // Not rgb_cnn: its input gradients are tiny (about 3e-3) sums of cancelling terms. The two layouts
+        // agreed to rounding where this test was written, but differed by up to 80 % of the largest
+        // component on an AVX-512 EPYC, where the load-time probe rightly keeps the plain layout.
     }
 
     @Test
