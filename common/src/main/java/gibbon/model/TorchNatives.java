@@ -51,7 +51,7 @@ public record TorchNatives(String version, String flavor, String path, boolean c
         return cuda ? "cuda" : "cpu";
     }
 
-    /** E.g. "libtorch 2.7.1 cpu at /root/.djl.ai/pytorch/2.7.1-20250812-cpu-linux-x86_64". */
+    /** E.g. "libtorch 2.7.1 cpu at ~/.djl.ai/pytorch/2.7.1-20250812-cpu-linux-x86_64". */
     public String describe() {
         return "libtorch " + version + " " + flavor + " at " + path;
     }
