@@ -118,8 +118,8 @@ public final class Storage {
         }
     }
 
-    /** The innermost cause's class and first line: Hadoop wraps the useful part several levels deep. */
-    private static String rootCause(Throwable e) {
+    /** The innermost cause's class and first line: Hadoop and Iceberg wrap the useful part several levels deep. */
+    public static String rootCause(Throwable e) {
         Throwable t = e;
         while (t.getCause() != null && t.getCause() != t) {
             t = t.getCause();

@@ -144,7 +144,7 @@ final class DoctorCommand implements Callable<Integer> {
         try {
             natives = TorchNatives.of(TorchRuntime.start(c.threads()));
         } catch (RuntimeException | LinkageError e) {
-            problem("libtorch", "cannot load: " + reason(e));
+            problem("libtorch", "cannot load: " + Storage.rootCause(e));
             return Optional.empty();
         }
         ok("libtorch", natives.version() + " " + natives.flavor() + " (CUDA: " + (natives.cuda() ? "yes" : "no")
@@ -251,7 +251,7 @@ final class DoctorCommand implements Callable<Integer> {
             return;
         } catch (ExecutionException e) {
             problem(name, e.getCause() instanceof GibbonException g ? g.getMessage()
-                    : prefix + "unreachable: " + reason(e.getCause()));
+                    : prefix + "unreachable: " + Storage.rootCause(e.getCause()));
             return;
         }
         if (text.startsWith("unreachable")) {
@@ -269,15 +269,5 @@ final class DoctorCommand implements Callable<Integer> {
     private void problem(String name, String text) {
         problems.add(name);
         ok(name, "PROBLEM: " + text);
-    }
-
-    /** The innermost cause's class and first line: Hadoop and Iceberg wrap the useful part several levels deep. */
-    private static String reason(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null && t.getCause() != t) {
-            t = t.getCause();
-        }
-        String message = t.getMessage() == null ? "" : t.getMessage().lines().findFirst().orElse("");
-        return t.getClass().getSimpleName() + (message.isEmpty() ? "" : ": " + message);
     }
 }
