@@ -10,6 +10,8 @@ import ai.djl.engine.Engine;
  */
 public final class TorchRuntime {
     public static final String ENGINE = "PyTorch";
+    /** The engine once it has started: every task asks, and the natives need checking only once. */
+    private static Engine engine;
 
     private TorchRuntime() {}
 
@@ -19,12 +21,16 @@ public final class TorchRuntime {
      * @throws gibbon.GibbonException when the classpath has no libtorch natives for this machine
      */
     public static synchronized Engine start(int threads) {
+        if (engine != null) {
+            return engine;
+        }
         System.setProperty("ai.djl.offline", "true");
         if (System.getProperty("ai.djl.pytorch.num_threads") == null) {
             System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
             System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
         }
         LibtorchNatives.require();
-        return Engine.getEngine(ENGINE);
+        engine = Engine.getEngine(ENGINE);
+        return engine;
     }
 }
