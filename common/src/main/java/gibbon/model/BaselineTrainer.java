@@ -102,7 +102,7 @@ public final class BaselineTrainer {
             Files.deleteIfExists(dir.resolve(paramsFile));
             model.save(dir, config.name());
             ModelMetadata metadata = new ModelMetadata(config.architecture(), shape, new float[] {0f, 1f},
-                    config.classNames(), testAccuracy, paramsFile, Classifier.sha256(dir.resolve(paramsFile)),
+                    config.classNames(), testAccuracy, paramsFile, ModelStore.sha256(dir.resolve(paramsFile)),
                     new ModelMetadata.TrainingInfo(config.images(), examples, config.epochs(), config.batchSize(),
                             config.learningRate(), config.seed()));
             Files.writeString(dir.resolve(ModelMetadata.FILE_NAME), metadata.toJson() + "\n", StandardCharsets.UTF_8);

@@ -20,8 +20,9 @@ public final class ClassifierCache {
     /** The cached classifier for a model and device, loading it on first use. */
     public static Classifier get(ModelSpec spec, Device device, int threads, Map<String, String> hadoop) {
         TorchRuntime.start(threads);
-        return CACHE.computeIfAbsent(new Key(spec, device), key -> Classifier.load(key.spec(), key.device(),
-                Path.of(System.getProperty("java.io.tmpdir"), "gibbon-models"), hadoop));
+        return CACHE.computeIfAbsent(new Key(spec, device), key -> new ModelLoader(
+                new ModelStore(Path.of(System.getProperty("java.io.tmpdir"), "gibbon-models"), hadoop))
+                .load(key.spec(), key.device()));
     }
 
     /** The cached classifier of a DJL model directory. */

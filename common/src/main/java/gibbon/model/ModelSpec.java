@@ -38,4 +38,13 @@ public record ModelSpec(String format, String uri, List<Integer> inputShape, Lis
     public static ModelSpec torchscript(String uri, List<Integer> inputShape, List<String> classNames) {
         return new ModelSpec(TORCHSCRIPT, uri, inputShape, classNames, List.of(0.0, 1.0), List.of(), List.of());
     }
+
+    /** Config values as the floats the engine computes with. */
+    static float[] floats(List<Double> values) {
+        float[] out = new float[values.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = values.get(i).floatValue();
+        }
+        return out;
+    }
 }

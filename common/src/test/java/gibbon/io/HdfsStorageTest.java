@@ -2,16 +2,21 @@ package gibbon.io;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import gibbon.GibbonException;
 import gibbon.data.Example;
 import gibbon.data.IdxDataset;
 import gibbon.model.Classifier;
+import gibbon.model.ModelLoader;
+import gibbon.model.ModelSpec;
+import gibbon.model.ModelStore;
 import gibbon.model.TorchRuntime;
 import java.nio.file.Path;
 import java.util.Iterator;
@@ -61,22 +66,43 @@ class HdfsStorageTest {
         assertEquals(10_000, remote.size());
         Iterator<Example> r = remote.read(5_000, 5_010);
         Iterator<Example> l = local.read(5_000, 5_010);
+        int compared = 0;
         while (l.hasNext()) {
             Example a = l.next();
             Example b = r.next();
             assertEquals(a.id(), b.id());
             assertEquals(a.label(), b.label());
             assertArrayEquals(a.pixels(), b.pixels());
+            compared++;
         }
+        assertEquals(10, compared);
+        assertFalse(r.hasNext());
     }
 
     @Test
-    void loadsAModelFromHdfs() {
+    void aModelFromHdfsGivesTheLogitsOfTheLocalFile() {
         TorchRuntime.start(1);
-        try (Classifier model = Classifier.load(root + "/models/fashion-cnn", Device.cpu(), base.resolve("cache"), Map.of());
-                NDManager m = model.newBatchManager()) {
-            assertEquals(10, model.metadata().numClasses());
-            assertEquals(new Shape(2, 10), model.logits(m.zeros(new Shape(2, 1, 28, 28))).getShape());
+        ModelLoader loader = new ModelLoader(new ModelStore(base.resolve("cache"), Map.of()));
+        IdxDataset images = IdxDataset.open("bundled/fashion-mnist/t10k-images-idx3-ubyte.gz",
+                "bundled/fashion-mnist/t10k-labels-idx1-ubyte.gz", Map.of());
+        float[] pixels = new float[4 * 28 * 28];
+        Iterator<Example> it = images.read(0, 4);
+        for (int i = 0; i < 4; i++) {
+            byte[] example = it.next().pixels();
+            for (int j = 0; j < example.length; j++) {
+                pixels[i * example.length + j] = (example[j] & 0xff) / 255f;
+            }
+        }
+        try (Classifier remote = loader.load(ModelSpec.djl(root + "/models/fashion-cnn"), Device.cpu());
+                Classifier local = loader.load(ModelSpec.djl("bundled/models/fashion-cnn"), Device.cpu());
+                NDManager m = remote.newBatchManager()) {
+            assertTrue(remote.location().startsWith("hdfs://"), remote.location());
+            assertEquals(10, remote.metadata().numClasses());
+            NDArray x = m.create(pixels, new Shape(4, 1, 28, 28));
+            float[] expected = local.logits(x).toFloatArray();
+            float[] actual = remote.logits(x).toFloatArray();
+            assertEquals(4 * 10, actual.length);
+            assertArrayEquals(expected, actual, 1e-6f);
         }
     }
 

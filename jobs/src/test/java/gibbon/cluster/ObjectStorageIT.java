@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import gibbon.data.Example;
 import gibbon.data.IdxDataset;
-import gibbon.model.Classifier;
+import gibbon.model.ModelStore;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -173,7 +173,7 @@ class ObjectStorageIT {
         assertEquals("s3a://" + BUCKET + "/data/t10k-images-idx3-ubyte.gz", row.get("dataset_uri").asText());
         assertEquals("s3a://" + BUCKET + "/models/fashion-cnn", row.get("model_uri").asText());
         // The bytes that came through s3a are the bundled ones: the model's parameters and the labels.
-        assertEquals(Classifier.sha256(ROOT.resolve("bundled/models/fashion-cnn/fashion-cnn-0004.params")),
+        assertEquals(ModelStore.sha256(ROOT.resolve("bundled/models/fashion-cnn/fashion-cnn-0004.params")),
                 row.get("model_sha256").asText());
         assertEquals(localLabels(), row.get("labels").asText());
 
