@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import gibbon.GibbonException;
-import gibbon.attack.TargetModel.Gradient;
+import gibbon.attack.TargetModel;
 import java.util.Arrays;
 import java.util.Random;
 
@@ -69,8 +69,9 @@ final class StartupProbes {
         try (NDManager m = classifier.newBatchManager()) {
             NDArray x = m.create(values, new Shape(n, s[0], s[1], s[2]));
             NDArray y = m.create(labels);
-            Gradient plain = classifier.gradient(x, logits -> Classifier.perExampleCrossEntropy(logits, y), false);
-            Gradient converted = classifier.gradient(x, logits -> Classifier.perExampleCrossEntropy(logits, y), true);
+            TargetModel.LogitLoss loss = logits -> Classifier.perExampleCrossEntropy(logits, y);
+            TargetModel.Gradient plain = classifier.gradient(x, loss, false);
+            TargetModel.Gradient converted = classifier.gradient(x, loss, true);
             return close(plain.logits(), converted.logits()) && close(plain.gradient(), converted.gradient());
         } catch (RuntimeException e) {
             return false;
