@@ -1,6 +1,7 @@
 package gibbon.attack;
 
 import ai.djl.ndarray.NDArray;
+import gibbon.model.TargetModel;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -10,6 +10,7 @@ import gibbon.data.Batches;
 import gibbon.data.Example;
 import gibbon.metrics.PredictionRecord;
 import gibbon.model.Classifier;
+import gibbon.model.TargetModel;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -2,6 +2,7 @@ package gibbon.attack;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
+import gibbon.model.TargetModel;
 
 /**
  * DeepFool (Moosavi-Dezfooli et al., <i>DeepFool: a simple and accurate method to fool deep neural

@@ -2,6 +2,7 @@ package gibbon.attack;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
+import gibbon.model.TargetModel;
 
 /**
  * Momentum Iterative FGSM (Dong et al., 2018), L-infinity: signed steps of size epsilon / steps

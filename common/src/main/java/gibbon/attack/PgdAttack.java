@@ -1,6 +1,7 @@
 package gibbon.attack;
 
 import ai.djl.ndarray.NDArray;
+import gibbon.model.TargetModel;
 
 /**
  * Projected Gradient Descent, L-infinity (Madry et al., 2018): from a uniform random start in the

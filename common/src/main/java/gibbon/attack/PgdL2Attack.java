@@ -2,6 +2,7 @@ package gibbon.attack;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
+import gibbon.model.TargetModel;
 
 /**
  * Projected Gradient Descent, L2 (Madry et al., 2018; as torchattacks' PGDL2): steps along the

@@ -2,6 +2,7 @@ package gibbon.attack;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
+import gibbon.model.TargetModel;
 
 /**
  * Square Attack, L-infinity (Andriushchenko et al., <i>Square Attack: a query-efficient black-box

@@ -1,6 +1,7 @@
 package gibbon.attack;
 
 import ai.djl.ndarray.NDArray;
+import gibbon.model.TargetModel;
 
 /**
  * The baseline that is no attack: uniform random noise in the L-infinity ball. A model that loses

@@ -15,7 +15,6 @@ import ai.djl.pytorch.jni.IValueUtils;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
 import gibbon.GibbonException;
-import gibbon.attack.TargetModel;
 import gibbon.io.Storage;
 import java.io.IOException;
 import java.io.InputStream;

@@ -11,6 +11,7 @@ import ai.djl.ndarray.NDManager;
 import gibbon.data.Example;
 import gibbon.metrics.PredictionRecord;
 import gibbon.model.Classifier;
+import gibbon.model.TargetModel;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
