@@ -23,21 +23,6 @@ public final class FgsmAttack implements Attack {
     }
 
     @Override
-    public Norm norm() {
-        return Norm.LINF;
-    }
-
-    @Override
-    public boolean needsGradients() {
-        return true;
-    }
-
-    @Override
-    public NDArray perturb(TargetModel model, NDArray x, NDArray labels, NDArray epsilon, ExampleRandom random) {
-        return craft(model, x, labels, epsilon, random).adversarial();
-    }
-
-    @Override
     public Crafted craft(TargetModel model, NDArray x, NDArray labels, NDArray epsilon, ExampleRandom random) {
         return craftEach(model, x, labels, List.of(epsilon), List.of(random)).get(0);
     }

@@ -9,17 +9,7 @@ import gibbon.model.TargetModel;
  */
 public final class UniformNoiseAttack implements Attack {
     @Override
-    public Norm norm() {
-        return Norm.LINF;
-    }
-
-    @Override
-    public boolean needsGradients() {
-        return false;
-    }
-
-    @Override
-    public NDArray perturb(TargetModel model, NDArray x, NDArray labels, NDArray epsilon, ExampleRandom random) {
-        return x.add(random.uniform(x.getManager(), x.getShape().slice(1), -1f, 1f).mul(epsilon));
+    public Crafted craft(TargetModel model, NDArray x, NDArray labels, NDArray epsilon, ExampleRandom random) {
+        return Crafted.of(x.add(random.uniform(x.getManager(), x.getShape().slice(1), -1f, 1f).mul(epsilon)));
     }
 }
