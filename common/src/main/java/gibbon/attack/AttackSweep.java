@@ -102,15 +102,16 @@ public final class AttackSweep {
                     rows.add(new Budget(0.0, clean, new float[ids.length], new float[ids.length], sampledRows(x, kept),
                             null, null));
                 }
-                double[] minEpsilon;
+                List<Crafter.Judgement> judged = new ArrayList<>();
                 // One scope for the attack's whole sweep: attacks may share work across budgets.
                 try (NDScope scope = new NDScope()) {
                     List<Crafter.Outcome> outcomes = crafter.outcomes(plan, x, y, ids, labels);
                     for (int k = 0; k < outcomes.size(); k++) {
                         rows.add(Budget.of(plan.budgets().positive().get(k), outcomes.get(k), x, kept));
+                        judged.add(outcomes.get(k).judged());
                     }
-                    minEpsilon = crafter.minimalEpsilons(plan, x, y, ids, labels, clean, outcomes);
                 }
+                double[] minEpsilon = crafter.minimalEpsilons(plan, x, y, ids, labels, clean, judged);
                 Examples examples = new Examples(plan.label(), plan.norm().tableName(), ids, labels, clean, minEpsilon,
                         keptAt(ids.length, kept), crafter.exampleSize());
                 for (Budget budget : rows) {

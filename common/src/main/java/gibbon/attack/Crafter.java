@@ -267,16 +267,16 @@ public final class Crafter {
      * first budget of the sweep at which it is wrong, narrowed by bisection when the plan asks; NaN
      * if no budget fools it.
      *
-     * @param outcomes the plan's {@link #outcomes} on the batch
+     * @param judged the judgements of the plan's {@link #outcomes} on the batch, one per budget
      */
     double[] minimalEpsilons(AttackPlan plan, NDArray x, NDArray y, long[] ids, int[] labels, Judgement clean,
-            List<Outcome> outcomes) {
+            List<Judgement> judged) {
         List<Double> budgets = plan.budgets().positive();
         double[] min = new double[labels.length];
         for (int i = 0; i < labels.length; i++) {
             min[i] = clean.predicted[i] != labels[i] ? 0 : Double.NaN;
             for (int k = 0; k < budgets.size() && Double.isNaN(min[i]); k++) {
-                if (outcomes.get(k).judged().predicted[i] != labels[i]) {
+                if (judged.get(k).predicted[i] != labels[i]) {
                     min[i] = budgets.get(k);
                 }
             }
