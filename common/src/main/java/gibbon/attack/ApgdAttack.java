@@ -2,6 +2,7 @@ package gibbon.attack;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
+import gibbon.model.TargetModel;
 import java.util.Arrays;
 
 /**
@@ -53,23 +54,8 @@ final class ApgdAttack implements Attack {
     }
 
     @Override
-    public Norm norm() {
-        return norm;
-    }
-
-    @Override
-    public boolean needsGradients() {
-        return true;
-    }
-
-    @Override
     public Carry carry() {
         return Carry.of(carryOver, false);
-    }
-
-    @Override
-    public NDArray perturb(TargetModel model, NDArray x, NDArray labels, NDArray epsilon, ExampleRandom random) {
-        return craft(model, x, labels, epsilon, random).adversarial();
     }
 
     @Override
@@ -79,7 +65,7 @@ final class ApgdAttack implements Attack {
                     new Attempts.Result(run(model, xs, ys, es, rs, logits -> loss == Loss.CE
                             ? Losses.crossEntropy(logits, ys) : Losses.dlr(logits, ys)), null));
         }
-        int[][] ranked = ranked(model.logits(x));
+        int[][] ranked = Rows.ranked(model.logits(x));
         int classes = ranked[0].length;
         int count = Math.min(attempts, classes - 1);
         return Attempts.best(model, count, false, x, labels, epsilon, random, (a, rows, xs, ys, es, rs) -> {
@@ -90,18 +76,6 @@ final class ApgdAttack implements Attack {
             NDArray ts = Rows.classes(ys, t);
             return new Attempts.Result(run(model, xs, ys, es, rs, logits -> Losses.dlrTargeted(logits, ys, ts)), t);
         });
-    }
-
-    /** Each example's classes from the highest clean logit down. */
-    static int[][] ranked(NDArray logits) {
-        int n = (int) logits.getShape().get(0);
-        int classes = (int) logits.getShape().get(1);
-        int[] order = Rows.ints(logits.argSort(1, false));
-        int[][] out = new int[n][classes];
-        for (int i = 0; i < n; i++) {
-            System.arraycopy(order, i * classes, out[i], 0, classes);
-        }
-        return out;
     }
 
     /** One APGD run against a loss (higher is better for the attacker). */

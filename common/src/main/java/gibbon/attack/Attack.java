@@ -1,22 +1,18 @@
 package gibbon.attack;
 
 import ai.djl.ndarray.NDArray;
+import gibbon.model.TargetModel;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One adversarial attack at a fixed budget. An attack states its threat model ({@link #norm()})
- * and crafts adversarial inputs; the {@link AttackSweep} that calls it owns batching, devices and
- * seeds, and enforces the threat model on whatever comes back (projection onto the epsilon-ball,
- * clipping to [0, 1]), so no attack can break it.
+ * One adversarial attack at a fixed budget: it implements {@link #craft} and nothing else is
+ * required. Its threat model (norm) and whether it reads gradients are declared once, by its
+ * {@link AttackType} in the {@link AttackRegistry}. The {@link Crafter} that calls it owns batching,
+ * seeds and the threat model: whatever comes back is projected onto the epsilon-ball and clipped
+ * to [0, 1] before it is judged, so no attack can break it.
  */
 public interface Attack {
-    /** The threat model's norm. */
-    Norm norm();
-
-    /** Whether the attack reads the model's gradients (false for black-box and noise baselines). */
-    boolean needsGradients();
-
     /**
      * Which examples a sweep may stop attacking once a smaller budget of the same norm broke them.
      * An adversarial found inside the ball of a smaller epsilon lies inside every larger ball, so for
@@ -31,7 +27,8 @@ public interface Attack {
     }
 
     /**
-     * Crafts adversarial inputs for a batch.
+     * Crafts adversarial inputs for a batch and says, per example, what the attack aimed at and which
+     * of its components broke it.
      *
      * @param model the model under attack
      * @param x clean inputs in [0, 1], shape (batch, channels, rows, columns)
@@ -39,17 +36,8 @@ public interface Attack {
      * @param epsilon each example's budget, greater than 0, shape (batch, 1, 1, 1); a sweep gives
      *     every example the same budget, a minimal-epsilon search gives each its own
      * @param random per-example random streams for this (attack, epsilon)
-     * @return adversarial inputs shaped like {@code x}
      */
-    NDArray perturb(TargetModel model, NDArray x, NDArray labels, NDArray epsilon, ExampleRandom random);
-
-    /**
-     * Crafts adversarial inputs and says, per example, what the attack aimed at and which of its
-     * components broke it. Attacks with nothing to say beyond the inputs keep this default.
-     */
-    default Crafted craft(TargetModel model, NDArray x, NDArray labels, NDArray epsilon, ExampleRandom random) {
-        return new Crafted(perturb(model, x, labels, epsilon, random), null, null);
-    }
+    Crafted craft(TargetModel model, NDArray x, NDArray labels, NDArray epsilon, ExampleRandom random);
 
     /**
      * Crafts at each of several budgets, one result per budget in order. The default crafts each on
@@ -99,5 +87,10 @@ public interface Attack {
     record Crafted(NDArray adversarial, int[] targets, String[] brokenBy) {
         /** The entry of {@code targets} for an example without a target. */
         public static final int NO_TARGET = -1;
+
+        /** The result of an attack with nothing to say beyond its inputs. */
+        public static Crafted of(NDArray adversarial) {
+            return new Crafted(adversarial, null, null);
+        }
     }
 }

@@ -2,6 +2,7 @@ package gibbon.attack;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
+import gibbon.model.TargetModel;
 import java.util.List;
 
 /**
@@ -28,23 +29,8 @@ final class AutoAttack implements Attack {
     }
 
     @Override
-    public Norm norm() {
-        return norm;
-    }
-
-    @Override
-    public boolean needsGradients() {
-        return components.stream().anyMatch(c -> c.attack().needsGradients());
-    }
-
-    @Override
     public Carry carry() {
         return Carry.of(carryOver, false);
-    }
-
-    @Override
-    public NDArray perturb(TargetModel model, NDArray x, NDArray labels, NDArray epsilon, ExampleRandom random) {
-        return craft(model, x, labels, epsilon, random).adversarial();
     }
 
     @Override

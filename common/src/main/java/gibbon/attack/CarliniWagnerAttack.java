@@ -2,6 +2,7 @@ package gibbon.attack;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
+import gibbon.model.TargetModel;
 import java.util.Arrays;
 
 /**
@@ -32,17 +33,7 @@ final class CarliniWagnerAttack implements Attack {
     }
 
     @Override
-    public Norm norm() {
-        return Norm.L2;
-    }
-
-    @Override
-    public boolean needsGradients() {
-        return true;
-    }
-
-    @Override
-    public NDArray perturb(TargetModel model, NDArray x, NDArray labels, NDArray epsilon, ExampleRandom random) {
+    public Crafted craft(TargetModel model, NDArray x, NDArray labels, NDArray epsilon, ExampleRandom random) {
         int n = (int) x.getShape().get(0);
         int[] y = Rows.ints(labels);
         long[] perExample = Norm.broadcastShape(x);
@@ -112,7 +103,7 @@ final class CarliniWagnerAttack implements Attack {
             }
         }
         w0.close();
-        return best;
+        return Crafted.of(best);
     }
 
     /** Misclassified with the confidence margin: the true logit plus κ is below another logit. */

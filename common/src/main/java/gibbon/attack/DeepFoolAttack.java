@@ -2,6 +2,7 @@ package gibbon.attack;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
+import gibbon.model.TargetModel;
 
 /**
  * DeepFool (Moosavi-Dezfooli et al., <i>DeepFool: a simple and accurate method to fool deep neural
@@ -25,17 +26,7 @@ final class DeepFoolAttack implements Attack {
     }
 
     @Override
-    public Norm norm() {
-        return norm;
-    }
-
-    @Override
-    public boolean needsGradients() {
-        return true;
-    }
-
-    @Override
-    public NDArray perturb(TargetModel model, NDArray x, NDArray labels, NDArray epsilon, ExampleRandom random) {
+    public Crafted craft(TargetModel model, NDArray x, NDArray labels, NDArray epsilon, ExampleRandom random) {
         int n = (int) x.getShape().get(0);
         int[] y = Rows.ints(labels);
         NDArray total = x.zerosLike();
@@ -108,7 +99,7 @@ final class DeepFoolAttack implements Attack {
             }
         }
         total.close();
-        return adv;
+        return Crafted.of(adv);
     }
 
     /** Whether class slot j is the first nearest boundary of active example a. */

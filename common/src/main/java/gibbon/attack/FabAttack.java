@@ -2,6 +2,7 @@ package gibbon.attack;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
+import gibbon.model.TargetModel;
 import java.util.Arrays;
 
 /**
@@ -42,23 +43,8 @@ final class FabAttack implements Attack {
     }
 
     @Override
-    public Norm norm() {
-        return norm;
-    }
-
-    @Override
-    public boolean needsGradients() {
-        return true;
-    }
-
-    @Override
-    public NDArray perturb(TargetModel model, NDArray x, NDArray labels, NDArray epsilon, ExampleRandom random) {
-        return craft(model, x, labels, epsilon, random).adversarial();
-    }
-
-    @Override
     public Crafted craft(TargetModel model, NDArray x, NDArray labels, NDArray epsilon, ExampleRandom random) {
-        int[][] ranked = ApgdAttack.ranked(model.logits(x));
+        int[][] ranked = Rows.ranked(model.logits(x));
         int count = Math.min(targetClasses, ranked[0].length - 1);
         return Attempts.best(model, count, false, x, labels, epsilon, random, (a, rows, xs, ys, es, rs) -> {
             int[] t = new int[rows.length];

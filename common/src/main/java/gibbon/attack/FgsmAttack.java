@@ -1,6 +1,7 @@
 package gibbon.attack;
 
 import ai.djl.ndarray.NDArray;
+import gibbon.model.TargetModel;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -19,21 +20,6 @@ public final class FgsmAttack implements Attack {
 
     FgsmAttack(TargetChoice target) {
         this.target = target;
-    }
-
-    @Override
-    public Norm norm() {
-        return Norm.LINF;
-    }
-
-    @Override
-    public boolean needsGradients() {
-        return true;
-    }
-
-    @Override
-    public NDArray perturb(TargetModel model, NDArray x, NDArray labels, NDArray epsilon, ExampleRandom random) {
-        return craft(model, x, labels, epsilon, random).adversarial();
     }
 
     @Override

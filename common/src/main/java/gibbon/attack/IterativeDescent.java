@@ -2,6 +2,7 @@ package gibbon.attack;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
+import gibbon.model.TargetModel;
 
 /**
  * The step loop shared by the iterative attacks (BIM, PGD, PGD-L2). With early stopping, an example

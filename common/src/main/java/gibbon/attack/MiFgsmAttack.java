@@ -2,6 +2,7 @@ package gibbon.attack;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
+import gibbon.model.TargetModel;
 
 /**
  * Momentum Iterative FGSM (Dong et al., 2018), L-infinity: signed steps of size epsilon / steps
@@ -25,23 +26,8 @@ final class MiFgsmAttack implements Attack {
     }
 
     @Override
-    public Norm norm() {
-        return Norm.LINF;
-    }
-
-    @Override
-    public boolean needsGradients() {
-        return true;
-    }
-
-    @Override
     public Carry carry() {
         return Carry.of(carryOver, target.targeted());
-    }
-
-    @Override
-    public NDArray perturb(TargetModel model, NDArray x, NDArray labels, NDArray epsilon, ExampleRandom random) {
-        return craft(model, x, labels, epsilon, random).adversarial();
     }
 
     @Override

@@ -1,6 +1,7 @@
 package gibbon.attack;
 
 import ai.djl.ndarray.NDArray;
+import gibbon.model.TargetModel;
 
 /**
  * Projected Gradient Descent, L-infinity (Madry et al., 2018): from a uniform random start in the
@@ -24,23 +25,8 @@ public final class PgdAttack implements Attack {
     }
 
     @Override
-    public Norm norm() {
-        return Norm.LINF;
-    }
-
-    @Override
-    public boolean needsGradients() {
-        return true;
-    }
-
-    @Override
     public Carry carry() {
         return Carry.of(carryOver, target.targeted());
-    }
-
-    @Override
-    public NDArray perturb(TargetModel model, NDArray x, NDArray labels, NDArray epsilon, ExampleRandom random) {
-        return craft(model, x, labels, epsilon, random).adversarial();
     }
 
     @Override

@@ -2,6 +2,7 @@ package gibbon.attack;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
+import gibbon.model.TargetModel;
 
 /**
  * Projected Gradient Descent, L2 (Madry et al., 2018; as torchattacks' PGDL2): steps along the
@@ -23,27 +24,17 @@ public final class PgdL2Attack implements Attack {
     }
 
     @Override
-    public Norm norm() {
-        return Norm.L2;
-    }
-
-    @Override
-    public boolean needsGradients() {
-        return true;
-    }
-
-    @Override
     public Carry carry() {
         return Carry.of(carryOver, false);
     }
 
     @Override
-    public NDArray perturb(TargetModel model, NDArray x, NDArray labels, NDArray epsilon, ExampleRandom random) {
+    public Crafted craft(TargetModel model, NDArray x, NDArray labels, NDArray epsilon, ExampleRandom random) {
         if (restarts == 1) {
-            return run(model, x, labels, epsilon, random);
+            return Crafted.of(run(model, x, labels, epsilon, random));
         }
         return Attempts.best(model, restarts, false, x, labels, epsilon, random,
-                (a, rows, xs, ys, es, rs) -> new Attempts.Result(run(model, xs, ys, es, rs), null)).adversarial();
+                (a, rows, xs, ys, es, rs) -> new Attempts.Result(run(model, xs, ys, es, rs), null));
     }
 
     private NDArray run(TargetModel model, NDArray x, NDArray labels, NDArray epsilon, ExampleRandom random) {

@@ -74,6 +74,18 @@ final class Rows {
         return logits.argMax(1).toType(DataType.INT32, false).toIntArray();
     }
 
+    /** Each example's classes from the highest logit down (the targets of APGD-T and FAB-T). */
+    static int[][] ranked(NDArray logits) {
+        int n = (int) logits.getShape().get(0);
+        int classes = (int) logits.getShape().get(1);
+        int[] order = ints(logits.argSort(1, false));
+        int[][] out = new int[n][classes];
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(order, i * classes, out[i], 0, classes);
+        }
+        return out;
+    }
+
     /** A per-example boolean as a float mask broadcastable over a batch shaped like {@code like}. */
     static NDArray mask(NDArray like, boolean[] flags) {
         float[] values = new float[flags.length];

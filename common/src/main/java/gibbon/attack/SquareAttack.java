@@ -2,6 +2,7 @@ package gibbon.attack;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
+import gibbon.model.TargetModel;
 
 /**
  * Square Attack, L-infinity (Andriushchenko et al., <i>Square Attack: a query-efficient black-box
@@ -27,22 +28,12 @@ final class SquareAttack implements Attack {
     }
 
     @Override
-    public Norm norm() {
-        return Norm.LINF;
-    }
-
-    @Override
-    public boolean needsGradients() {
-        return false;
-    }
-
-    @Override
     public Carry carry() {
         return Carry.of(carryOver, false);
     }
 
     @Override
-    public NDArray perturb(TargetModel model, NDArray x, NDArray labels, NDArray epsilon, ExampleRandom random) {
+    public Crafted craft(TargetModel model, NDArray x, NDArray labels, NDArray epsilon, ExampleRandom random) {
         int n = (int) x.getShape().get(0);
         int c = (int) x.getShape().get(1);
         int h = (int) x.getShape().get(2);
@@ -88,7 +79,7 @@ final class SquareAttack implements Attack {
                 Rows.carry(before, best);
             }
         }
-        return best;
+        return Crafted.of(best);
     }
 
     /** True logit minus the best other: positive while the example is classified correctly. */

@@ -14,15 +14,14 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Transfer attacks: adversarial examples crafted on a source model (white-box, as in a sweep:
- * same seeds, same threat-model enforcement) and judged by each target model. With the source as
- * its own target this reproduces the white-box sweep.
+ * Transfer attacks: adversarial examples crafted on a source model by the same {@link Crafter} as
+ * the white-box sweep (same seeds, same threat-model enforcement, same carry-over) and judged by
+ * each target model. With the source as its own target this reproduces the white-box sweep.
  */
 public final class TransferSweep {
     private final String sourceName;
-    private final AttackSweep crafter;
+    private final Crafter crafter;
     private final List<AttackPlan> plans;
-    private final List<Attack> attacks;
     private final Map<String, Classifier> targets;
     private final int batchSize;
 
@@ -32,9 +31,8 @@ public final class TransferSweep {
     public TransferSweep(String sourceName, Classifier source, Map<String, Classifier> targets, List<AttackPlan> plans,
             long runSeed, int batchSize) {
         this.sourceName = sourceName;
-        this.crafter = new AttackSweep(source, plans, runSeed, batchSize);
+        this.crafter = new Crafter(source, runSeed);
         this.plans = List.copyOf(plans);
-        this.attacks = plans.stream().map(AttackPlan::create).toList();
         this.targets = new LinkedHashMap<>(targets);
         this.batchSize = batchSize;
     }
@@ -52,22 +50,24 @@ public final class TransferSweep {
         try (NDManager manager = crafter.model().newBatchManager()) {
             NDArray x = crafter.inputs(manager, batch);
             NDArray y = manager.create(labels);
-            Map<String, AttackSweep.Judgement> clean = new LinkedHashMap<>();
-            targets.forEach((name, target) -> clean.put(name, AttackSweep.judge(target, x, labels, ids)));
-            for (int a = 0; a < plans.size(); a++) {
-                AttackPlan plan = plans.get(a);
-                // Crafted as the white-box sweep crafts them (carry-over included), one scope per attack.
+            Map<String, Crafter.Judgement> clean = new LinkedHashMap<>();
+            targets.forEach((name, target) -> clean.put(name, Crafter.judge(target, x, labels, ids)));
+            for (AttackPlan plan : plans) {
+                String norm = plan.norm().tableName();
+                // One scope per attack: attacks may share work across budgets.
                 try (NDScope scope = new NDScope()) {
-                    List<AttackSweep.Outcome> crafted = crafter.outcomes(attacks.get(a), plan.label(), x, y, ids, labels,
-                            plan.epsilons().stream().filter(e -> e > 0).toList());
-                    int next = 0;
-                    for (double epsilon : plan.epsilons()) {
-                        NDArray adv = epsilon == 0 ? x : crafted.get(next++).adversarial();
+                    List<NDArray> inputs = new ArrayList<>();
+                    if (plan.budgets().clean()) {
+                        inputs.add(x);
+                    }
+                    crafter.outcomes(plan, x, y, ids, labels).forEach(o -> inputs.add(o.adversarial()));
+                    List<Double> epsilons = plan.epsilons();
+                    for (int k = 0; k < epsilons.size(); k++) {
                         for (Map.Entry<String, Classifier> t : targets.entrySet()) {
-                            AttackSweep.Judgement j = AttackSweep.judge(t.getValue(), adv, labels, ids);
-                            AttackSweep.Judgement c = clean.get(t.getKey());
+                            Crafter.Judgement j = Crafter.judge(t.getValue(), inputs.get(k), labels, ids);
+                            Crafter.Judgement c = clean.get(t.getKey());
                             for (int i = 0; i < n; i++) {
-                                out.add(new TransferRecord(ids[i], labels[i], plan.label(), plan.norm().tableName(), epsilon,
+                                out.add(new TransferRecord(ids[i], labels[i], plan.label(), norm, epsilons.get(k),
                                         sourceName, t.getKey(), j.predicted()[i], j.predicted()[i] == labels[i],
                                         j.confidence()[i], c.predicted()[i] == labels[i]));
                             }

@@ -1,6 +1,7 @@
 package gibbon.attack;
 
 import ai.djl.ndarray.NDArray;
+import gibbon.model.TargetModel;
 
 /**
  * The baseline that is no attack: uniform random noise in the L-infinity ball. A model that loses
@@ -8,17 +9,7 @@ import ai.djl.ndarray.NDArray;
  */
 public final class UniformNoiseAttack implements Attack {
     @Override
-    public Norm norm() {
-        return Norm.LINF;
-    }
-
-    @Override
-    public boolean needsGradients() {
-        return false;
-    }
-
-    @Override
-    public NDArray perturb(TargetModel model, NDArray x, NDArray labels, NDArray epsilon, ExampleRandom random) {
-        return x.add(random.uniform(x.getManager(), x.getShape().slice(1), -1f, 1f).mul(epsilon));
+    public Crafted craft(TargetModel model, NDArray x, NDArray labels, NDArray epsilon, ExampleRandom random) {
+        return Crafted.of(x.add(random.uniform(x.getManager(), x.getShape().slice(1), -1f, 1f).mul(epsilon)));
     }
 }

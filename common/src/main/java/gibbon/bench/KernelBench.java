@@ -51,7 +51,7 @@ public final class KernelBench {
             ExampleRandom random = ExampleRandom.of(1, LongStream.range(0, batch).toArray(), "bench", 0.1);
             for (int r = warmUp ? -1 : 0; r < repeats; r++) {
                 long start = System.nanoTime();
-                bim.perturb(model, x, y, eps, random).close();
+                bim.craft(model, x, y, eps, random).adversarial().close();
                 double seconds = (System.nanoTime() - start) / 1e9;
                 if (r >= 0) {
                     rates.add(batch * (double) steps / seconds);

@@ -17,6 +17,7 @@ import gibbon.attack.AttackParams;
 import gibbon.attack.AttackPlan;
 import gibbon.attack.AttackRegistry;
 import gibbon.attack.AttackType;
+import gibbon.attack.EpsilonSweep;
 import gibbon.attack.Norm;
 import gibbon.data.DatasetSpec;
 import gibbon.io.Storage;
@@ -467,7 +468,7 @@ public final class ConfigLoader {
         if (!entry.hasPath(Settings.ATTACK_EPSILONS.path())) {
             throw GibbonException.config("config key '" + path + ".epsilons' is required: " + Settings.ATTACK_EPSILONS.doc());
         }
-        List<Double> epsilons = epsilons(path + ".epsilons", entry, type.norm());
+        EpsilonSweep epsilons = epsilons(path + ".epsilons", entry, type.norm());
         Map<String, Object> params = new LinkedHashMap<>();
         for (AttackParameter p : type.parameters()) {
             params.put(p.name(), entry.hasPath(p.name()) ? parameter(path + "." + p.name(), entry, p) : p.defaultValue());
@@ -489,7 +490,7 @@ public final class ConfigLoader {
         return new AttackPlan(label, type.name(), new AttackParams(params), epsilons, search, precision);
     }
 
-    private static List<Double> epsilons(String path, Config entry, Norm norm) {
+    private static EpsilonSweep epsilons(String path, Config entry, Norm norm) {
         ConfigValue raw = entry.getValue(Settings.ATTACK_EPSILONS.path());
         List<Double> out = new ArrayList<>();
         if (raw.valueType() == ConfigValueType.NUMBER) {
@@ -521,10 +522,7 @@ public final class ConfigLoader {
             throw GibbonException.config("config key '" + path + "': epsilon values repeat");
         }
         // Every curve starts at the clean point; it costs nothing (the clean pass is shared).
-        if (!out.contains(0.0)) {
-            out.add(0.0);
-        }
-        return out.stream().sorted().toList();
+        return EpsilonSweep.withClean(out);
     }
 
     private static Object parameter(String path, Config entry, AttackParameter p) {

@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import gibbon.GibbonException;
-import gibbon.attack.TargetModel;
 import java.util.Arrays;
 import java.util.Random;
 

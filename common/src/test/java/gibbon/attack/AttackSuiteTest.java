@@ -11,6 +11,7 @@ import ai.djl.ndarray.NDManager;
 import gibbon.data.Example;
 import gibbon.metrics.PredictionRecord;
 import gibbon.model.Classifier;
+import gibbon.model.TargetModel;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -118,9 +119,8 @@ class AttackSuiteTest {
             NDArray x = BundledModel.images(m, batch);
             double[] budgets = new double[batch.size()];
             Arrays.fill(budgets, eps);
-            NDArray adv = new AttackSweep(model, List.of(plan(name, overrides, eps)), 3, 64).adversarial(
-                    plan(name, overrides, eps).create(), name, x, BundledModel.labels(m, batch), BundledModel.ids(batch),
-                    budgets);
+            NDArray adv = new Crafter(model, 3).adversarial(plan(name, overrides, eps), x, BundledModel.labels(m, batch),
+                    BundledModel.ids(batch), budgets);
             assertTrue(adv.min().getFloat() >= 0f && adv.max().getFloat() <= 1f, name + " leaves [0, 1]");
             for (float s : type.norm().perExample(adv.sub(x)).toFloatArray()) {
                 assertTrue(s <= eps + 1e-5f, name + " perturbation " + s + " exceeds epsilon " + eps);
@@ -207,15 +207,15 @@ class AttackSuiteTest {
             NDArray eps = m.full(new ai.djl.ndarray.types.Shape(batch.size(), 1, 1, 1), 0.1f);
             ExampleRandom random = ExampleRandom.of(5, BundledModel.ids(batch), "square", 0.1);
             assertThrows(UnsupportedOperationException.class,
-                    () -> new FgsmAttack().perturb(blind, x, y, eps, random));
+                    () -> new FgsmAttack().craft(blind, x, y, eps, random));
             Attack square = plan("square", Map.of("queries", 300), 0.1).create();
-            assertTrue(!square.needsGradients());
-            NDArray adv = square.perturb(blind, x, y, eps, random);
+            assertTrue(!AttackRegistry.find("square").orElseThrow().needsGradients());
+            NDArray adv = square.craft(blind, x, y, eps, random).adversarial();
             assertTrue(Norm.LINF.perExample(adv.sub(x)).max().getFloat() <= 0.1f + 1e-6f);
             int[] labels = Rows.ints(y);
             double clean = agreement(Rows.argMax(model.logits(x)), labels);
             double attacked = agreement(Rows.argMax(model.logits(adv)), labels);
-            NDArray noisy = new UniformNoiseAttack().perturb(blind, x, y, eps, random);
+            NDArray noisy = new UniformNoiseAttack().craft(blind, x, y, eps, random).adversarial();
             double noise = agreement(Rows.argMax(model.logits(x.add(noisy.sub(x)).clip(0f, 1f))), labels);
             System.out.printf("200 examples at 0.1: clean %.3f, noise %.3f, square (300 queries, no gradients) %.3f%n", clean,
                     noise, attacked);

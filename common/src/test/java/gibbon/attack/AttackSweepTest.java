@@ -60,14 +60,14 @@ class AttackSweepTest {
     void everyAttackStaysInItsBallAndInTheUnitRange(String name) {
         AttackType type = AttackRegistry.find(name).orElseThrow();
         float eps = type.norm() == Norm.LINF ? 0.1f : 1.0f;
-        AttackSweep sweep = new AttackSweep(model, List.of(plan(name, eps)), 3, 64);
+        Crafter crafter = new Crafter(model, 3);
         List<Example> batch = examples.subList(0, 64);
         try (NDManager m = model.newBatchManager()) {
             NDArray x = BundledModel.images(m, batch);
             double[] budgets = new double[batch.size()];
             java.util.Arrays.fill(budgets, eps);
-            NDArray adv = sweep.adversarial(plan(name, eps).create(), name, x, BundledModel.labels(m, batch),
-                    BundledModel.ids(batch), budgets);
+            NDArray adv = crafter.adversarial(plan(name, eps), x, BundledModel.labels(m, batch), BundledModel.ids(batch),
+                    budgets);
             assertTrue(adv.min().getFloat() >= 0f && adv.max().getFloat() <= 1f, name + " leaves [0, 1]");
             float[] sizes = type.norm().perExample(adv.sub(x)).toFloatArray();
             for (float s : sizes) {
@@ -75,7 +75,9 @@ class AttackSweepTest {
             }
             assertTrue(max(sizes) > eps * 0.5f, name + " barely perturbs: " + max(sizes));
         }
-        for (PredictionRecord r : sweep(List.of(plan(name, 0.0, eps)), batch, 64)) {
+        List<PredictionRecord> rows = sweep(List.of(plan(name, 0.0, eps)), batch, 64);
+        assertEquals(2 * batch.size(), rows.size(), name + ": one row per example and epsilon");
+        for (PredictionRecord r : rows) {
             float size = type.norm() == Norm.LINF ? r.linf() : r.l2();
             assertTrue(size <= r.epsilon() + 1e-5, name + " row size " + size + " at epsilon " + r.epsilon());
         }
@@ -114,10 +116,10 @@ class AttackSweepTest {
         try (NDManager m = model.newBatchManager()) {
             NDArray x = BundledModel.images(m, batch);
             NDArray y = BundledModel.labels(m, batch);
-            AttackSweep sweep = new AttackSweep(model, List.of(plan("fgsm", 0.05)), 1, 256);
+            Crafter crafter = new Crafter(model, 1);
             double[] budgets = new double[256];
             java.util.Arrays.fill(budgets, 0.05);
-            NDArray adv = sweep.adversarial(new FgsmAttack(), "fgsm", x, y, BundledModel.ids(batch), budgets);
+            NDArray adv = crafter.adversarial(plan("fgsm", 0.05), x, y, BundledModel.ids(batch), budgets);
             float clean = Classifier.crossEntropy(model.logits(x), y).getFloat();
             float attacked = Classifier.crossEntropy(model.logits(adv), y).getFloat();
             assertTrue(attacked > 3 * clean, "FGSM loss " + attacked + " vs clean " + clean);

@@ -2,6 +2,7 @@ package gibbon.attack;
 
 import ai.djl.ndarray.NDArray;
 import gibbon.model.Classifier;
+import gibbon.model.TargetModel;
 
 /** Counts the images that pass through gradient computations. */
 final class CountingModel implements TargetModel {

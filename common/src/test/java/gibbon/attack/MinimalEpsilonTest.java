@@ -59,6 +59,7 @@ class MinimalEpsilonTest {
         Map<Long, Double> fine = new HashMap<>();
         run(model, bisect, examples).forEach(r -> fine.put(r.exampleId(), r.minEpsilon()));
         double[] budgets = new double[examples.size()];
+        double[] below = new double[examples.size()];
         int refined = 0;
         for (int i = 0; i < examples.size(); i++) {
             long id = examples.get(i).id();
@@ -73,18 +74,37 @@ class MinimalEpsilonTest {
             assertTrue(f <= c && f > previous, id + ": bisected " + f + " outside (" + previous + ", " + c + "]");
             refined += f < c ? 1 : 0;
             budgets[i] = f;
+            // Bisection halves (previous, c] until the bracket is at most the precision wide, so f ends
+            // on that halving's grid and the grid point below it is a budget that did not fool.
+            double width = c - previous;
+            while (width > bisect.precision()) {
+                width /= 2;
+            }
+            double steps = (f - previous) / width;
+            assertEquals(Math.rint(steps), steps, 1e-6, id + ": " + f + " is not on the grid of width " + width
+                    + " above " + previous + ": bisection stopped before the precision");
+            below[i] = f - width;
         }
         assertTrue(refined > 10, "bisection refined only " + refined + " examples");
-        AttackSweep attacker = new AttackSweep(model, List.of(bisect), 5, 64);
+        Crafter attacker = new Crafter(model, 5);
         try (NDManager m = model.newBatchManager()) {
             NDArray x = BundledModel.images(m, examples);
-            int[] predicted = model.logits(attacker.adversarial(bisect.create(), "fgsm", x, BundledModel.labels(m, examples),
+            int[] predicted = model.logits(attacker.adversarial(bisect, x, BundledModel.labels(m, examples),
                     BundledModel.ids(examples), budgets)).argMax(1).toType(ai.djl.ndarray.types.DataType.INT32, false)
                     .toIntArray();
             for (int i = 0; i < examples.size(); i++) {
                 if (budgets[i] > 0) {
                     assertNotEquals(examples.get(i).label(), predicted[i], "example " + examples.get(i).id()
                             + " not fooled at its minimal epsilon " + budgets[i]);
+                }
+            }
+            int[] atBracketLow = model.logits(attacker.adversarial(bisect, x, BundledModel.labels(m, examples),
+                    BundledModel.ids(examples), below)).argMax(1).toType(ai.djl.ndarray.types.DataType.INT32, false)
+                    .toIntArray();
+            for (int i = 0; i < examples.size(); i++) {
+                if (budgets[i] > 0) {
+                    assertEquals(examples.get(i).label(), atBracketLow[i], "example " + examples.get(i).id()
+                            + " already fooled at " + below[i] + ", one precision below its minimal epsilon " + budgets[i]);
                 }
             }
         }

@@ -80,7 +80,8 @@ class SharedWorkTest {
                 int[] labels = y.toIntArray();
                 for (double e : epsilons) {
                     NDArray eps = m.full(new ai.djl.ndarray.types.Shape(examples.size(), 1, 1, 1), (float) e);
-                    NDArray adv = pgd.perturb(counting, x, y, eps, ExampleRandom.of(5, BundledModel.ids(examples), "pgd", e));
+                    NDArray adv = pgd.craft(counting, x, y, eps, ExampleRandom.of(5, BundledModel.ids(examples), "pgd", e))
+                            .adversarial();
                     NDArray delta = adv.sub(x);
                     assertTrue(Norm.LINF.perExample(delta).max().getFloat() <= e + 1e-5, "inside the ball");
                     int[] predicted = model.logits(adv).argMax(1).toType(ai.djl.ndarray.types.DataType.INT32, false).toIntArray();

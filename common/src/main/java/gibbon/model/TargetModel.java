@@ -1,4 +1,4 @@
-package gibbon.attack;
+package gibbon.model;
 
 import ai.djl.ndarray.NDArray;
 
