@@ -468,10 +468,13 @@ public final class ConfigLoader {
             throw GibbonException.config("config key '" + path + ".epsilons' is required: " + Settings.ATTACK_EPSILONS.doc());
         }
         List<Double> epsilons = epsilons(path + ".epsilons", entry, type.norm());
-        Map<String, Object> params = new LinkedHashMap<>();
+        Map<String, Object> given = new LinkedHashMap<>();
         for (AttackParameter p : type.parameters()) {
-            params.put(p.name(), entry.hasPath(p.name()) ? parameter(path + "." + p.name(), entry, p) : p.defaultValue());
+            if (entry.hasPath(p.name())) {
+                given.put(p.name(), parameter(path + "." + p.name(), entry, p));
+            }
         }
+        AttackParams params = type.params(path, given);
         String searchKey = Settings.ATTACK_SEARCH.path();
         String search = entry.hasPath(searchKey) ? typed(entry, path + "." + searchKey, searchKey, ConfigValueType.STRING)
                 .toString() : (String) Settings.ATTACK_SEARCH.defaultValue();
@@ -486,7 +489,7 @@ public final class ConfigLoader {
         if (!(precision > 0)) {
             throw GibbonException.config("config key '" + path + "." + precisionKey + "' must be positive, got " + precision);
         }
-        return new AttackPlan(label, type.name(), new AttackParams(params), epsilons, search, precision);
+        return new AttackPlan(label, type.name(), params, epsilons, search, precision);
     }
 
     private static List<Double> epsilons(String path, Config entry, Norm norm) {
