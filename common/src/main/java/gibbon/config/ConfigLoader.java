@@ -77,10 +77,10 @@ public final class ConfigLoader {
                 plans,
                 nonEmpty(withDefaults, Settings.SPARK_MASTER),
                 stringMap(withDefaults, Settings.SPARK_CONF),
-                nonEmpty(withDefaults, Settings.CATALOG),
+                identifier(withDefaults, Settings.CATALOG),
                 nonEmpty(withDefaults, Settings.CATALOG_TYPE),
                 location(Settings.WAREHOUSE, nonEmpty(withDefaults, Settings.WAREHOUSE)),
-                nonEmpty(withDefaults, Settings.NAMESPACE),
+                identifier(withDefaults, Settings.NAMESPACE),
                 fraction(withDefaults, Settings.ADVERSARIAL_FRACTION),
                 stringMap(withDefaults, Settings.CATALOG_PROPERTIES),
                 stringMap(withDefaults, Settings.HADOOP),
@@ -611,6 +611,16 @@ public final class ConfigLoader {
         String s = string(c, key);
         if (s.isBlank()) {
             throw GibbonException.config("config key '" + key.path() + "' is empty: " + key.doc());
+        }
+        return s;
+    }
+
+    /** A name that SQL statements and Spark property keys are built from, so unquoted text only. */
+    private static String identifier(Config c, ConfigKey key) {
+        String s = nonEmpty(c, key);
+        if (!s.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+            throw GibbonException.config("config key '" + key.path() + "': '" + s + "' is not an identifier: use letters,"
+                    + " digits and '_', starting with a letter or '_'");
         }
         return s;
     }
