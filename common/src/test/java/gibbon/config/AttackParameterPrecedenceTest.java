@@ -6,9 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import gibbon.GibbonException;
+import gibbon.attack.AttackParameter;
 import gibbon.attack.AttackParams;
 import gibbon.attack.AttackPlan;
+import gibbon.attack.AttackRegistry;
 import gibbon.attack.AttackSweep;
+import gibbon.attack.AttackType;
 import gibbon.data.Example;
 import gibbon.data.IdxDataset;
 import gibbon.metrics.PredictionRecord;
@@ -16,6 +19,8 @@ import gibbon.model.ClassifierCache;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -102,6 +107,33 @@ class AttackParameterPrecedenceTest {
         assertTrue(c.resolvedJson().contains("\"relative-step-size\":0.25,") || c.resolvedJson().contains(
                 "\"relative-step-size\":0.25}"), c.resolvedJson());
         assertTrue(!c.resolvedJson().contains(String.valueOf(1.0 / 255)), c.resolvedJson());
+    }
+
+    @Test
+    void attacksBuiltInCodeFollowTheSameRule() {
+        AttackType bim = AttackRegistry.find("bim").orElseThrow();
+        AttackParams relative = bim.params("bim", Map.of("relative-step-size", 0.25));
+        assertEquals(0.0, relative.decimal("step-size"));
+        assertEquals(1.0 / 255, bim.params("bim", Map.of()).decimal("step-size"));
+        GibbonException e = assertThrows(GibbonException.class,
+                () -> bim.create(new AttackParams(Map.of("step-size", 0.01, "relative-step-size", 0.25))));
+        assertTrue(e.getMessage().contains("'bim.step-size'") && e.getMessage().contains("'bim.relative-step-size'"),
+                e.getMessage());
+    }
+
+    /** The registry's only alternatives are the step sizes of the iterative L-infinity and L2 attacks. */
+    @Test
+    void theStepSizesAreTheOnlyAlternatives() {
+        Map<String, List<String>> alternatives = new TreeMap<>();
+        for (AttackType type : AttackRegistry.all()) {
+            List<String> names = type.parameters().stream().filter(p -> p.alternatives() != null)
+                    .map(AttackParameter::name).toList();
+            if (!names.isEmpty()) {
+                alternatives.put(type.name(), names);
+            }
+        }
+        List<String> steps = List.of("step-size", "relative-step-size");
+        assertEquals(Map.of("bim", steps, "pgd", steps, "pgd_l2", steps), alternatives);
     }
 
     /**
