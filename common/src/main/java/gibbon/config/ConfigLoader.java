@@ -76,30 +76,7 @@ public final class ConfigLoader {
 
     /** Loads a training config ({@code gibbon train}) with overrides applied on top. */
     public static TrainingConfig loadTraining(Path file, List<String> overrides) {
-        Config c = declared(parseFile(file), overrides, TrainingSettings.ALL, ReferenceConfig.training());
-        List<String> classNames;
-        try {
-            classNames = c.getStringList(TrainingSettings.CLASS_NAMES.path());
-        } catch (ConfigException e) {
-            throw GibbonException.config("config key '" + TrainingSettings.CLASS_NAMES.path() + "': expected a list of strings");
-        }
-        if (classNames.size() < 2) {
-            throw GibbonException.config("config key '" + TrainingSettings.CLASS_NAMES.path() + "': name at least 2 classes");
-        }
-        double lr = Values.number(c, TrainingSettings.LEARNING_RATE).doubleValue();
-        if (!(lr > 0)) {
-            throw GibbonException.config("config key '" + TrainingSettings.LEARNING_RATE.path() + "' must be positive");
-        }
-        return new TrainingConfig(location(c, TrainingSettings.IMAGES), location(c, TrainingSettings.LABELS),
-                location(c, TrainingSettings.TEST_IMAGES), location(c, TrainingSettings.TEST_LABELS), classNames,
-                Values.nonEmpty(c, TrainingSettings.ARCHITECTURE), Values.nonNegative(c, TrainingSettings.LIMIT),
-                Values.positive(c, TrainingSettings.EPOCHS), Values.positive(c, TrainingSettings.BATCH_SIZE), lr,
-                Values.number(c, TrainingSettings.SEED).longValue(), Values.positive(c, TrainingSettings.THREADS),
-                location(c, TrainingSettings.OUTPUT), Values.nonEmpty(c, TrainingSettings.NAME));
-    }
-
-    private static String location(Config c, ConfigKey key) {
-        return Values.location(key, Values.nonEmpty(c, key));
+        return TrainingSettings.parse(declared(parseFile(file), overrides, TrainingSettings.ALL, ReferenceConfig.training()));
     }
 
     /**

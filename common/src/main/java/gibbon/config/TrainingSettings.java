@@ -1,9 +1,12 @@
 package gibbon.config;
 
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import gibbon.GibbonException;
 import gibbon.config.ConfigKey.Type;
 import java.util.List;
 
-/** The declaration of every setting of {@code gibbon train}; the defaults are in {@code reference.conf}. */
+/** The declaration of every setting of {@code gibbon train} and their parsing; the defaults are in {@code reference.conf}. */
 public final class TrainingSettings {
     public static final ConfigKey IMAGES = ConfigKey.required("train.images", Type.STRING,
             "training images (IDX idx3, raw or gzip)");
@@ -35,4 +38,36 @@ public final class TrainingSettings {
             ARCHITECTURE, LIMIT, EPOCHS, BATCH_SIZE, LEARNING_RATE, SEED, THREADS, OUTPUT, NAME);
 
     private TrainingSettings() {}
+
+    /**
+     * Reads and checks a training config.
+     *
+     * @param c the config, defaults filled
+     * @throws GibbonException of kind CONFIG naming the key at fault
+     */
+    static TrainingConfig parse(Config c) {
+        List<String> classNames;
+        try {
+            classNames = c.getStringList(CLASS_NAMES.path());
+        } catch (ConfigException e) {
+            throw GibbonException.config("config key '" + CLASS_NAMES.path() + "': expected a list of strings");
+        }
+        if (classNames.size() < 2) {
+            throw GibbonException.config("config key '" + CLASS_NAMES.path() + "': name at least 2 classes");
+        }
+        double lr = Values.number(c, LEARNING_RATE).doubleValue();
+        if (!(lr > 0)) {
+            throw GibbonException.config("config key '" + LEARNING_RATE.path() + "' must be positive");
+        }
+        return new TrainingConfig(location(c, IMAGES), location(c, LABELS),
+                location(c, TEST_IMAGES), location(c, TEST_LABELS), classNames,
+                Values.nonEmpty(c, ARCHITECTURE), Values.nonNegative(c, LIMIT),
+                Values.positive(c, EPOCHS), Values.positive(c, BATCH_SIZE), lr,
+                Values.number(c, SEED).longValue(), Values.positive(c, THREADS),
+                location(c, OUTPUT), Values.nonEmpty(c, NAME));
+    }
+
+    private static String location(Config c, ConfigKey key) {
+        return Values.location(key, Values.nonEmpty(c, key));
+    }
 }
