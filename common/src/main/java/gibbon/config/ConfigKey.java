@@ -1,16 +1,16 @@
 package gibbon.config;
 
 /**
- * One experiment setting, declared once: its path in the HOCON config, type, default and meaning.
- * Parsing, validation, the unknown-key check and {@code gibbon config} all read these
- * declarations.
+ * One setting, declared once: its path in the HOCON config, type, whether a config must give it,
+ * and meaning. Parsing, validation, the unknown-key check and {@code gibbon config} all read these
+ * declarations; the defaults are in {@code reference.conf} ({@link ReferenceConfig}).
  *
  * @param path the dotted key, e.g. {@code sweep.batch-size}
  * @param type the value's type
- * @param defaultValue the default, or null when the key is required
+ * @param required whether a config must set it: it has no default
  * @param doc one line for the reference
  */
-public record ConfigKey(String path, Type type, Object defaultValue, String doc) {
+public record ConfigKey(String path, Type type, boolean required, String doc) {
     /** Value types a setting can have. */
     public enum Type {
         STRING("a string"),
@@ -37,7 +37,18 @@ public record ConfigKey(String path, Type type, Object defaultValue, String doc)
         }
     }
 
-    public boolean required() {
-        return defaultValue == null;
+    /** A setting with its default in {@code reference.conf}. */
+    static ConfigKey defaulted(String path, Type type, String doc) {
+        return new ConfigKey(path, type, false, doc);
+    }
+
+    /** A setting every config must give. */
+    static ConfigKey required(String path, Type type, String doc) {
+        return new ConfigKey(path, type, true, doc);
+    }
+
+    /** A setting that may be left out and has no default value: its doc says what that means. */
+    static ConfigKey optional(String path, Type type, String doc) {
+        return new ConfigKey(path, type, false, doc);
     }
 }

@@ -10,44 +10,103 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A validated experiment: everything a run needs, checked before Spark starts. Serializable, so
- * Spark ships it to executors. Load it with {@link ConfigLoader}.
+ * A validated experiment: everything a run needs, checked before Spark starts, made of the parts of
+ * the config, each parsed and checked by its own class. Serializable, so Spark ships it to
+ * executors. Load it with {@link ConfigLoader}.
  *
- * @param transferModels every model a transfer attack names, by name ('model' is the main model)
- * @param transferSources models to craft on; empty: no transfer attacks
- * @param transferTargets models to evaluate the crafted examples on
- * @param adversarialFraction share of examples whose adversarial inputs are stored
+ * @param seed the run's seed ({@code run.seed})
+ * @param dataset the examples to attack ({@link DatasetSettings})
+ * @param modelSettings the model under attack and its device
+ * @param sweep how executors batch the examples
+ * @param attacks the enabled attack entries ({@link AttackSettings})
+ * @param spark the Spark master and properties
+ * @param output where the result tables go
+ * @param transfer the models of transfer attacks
+ * @param hadoop Hadoop properties for Gibbon's own reads
  * @param resolvedJson the whole resolved config (defaults included) as JSON, recorded in
  *     {@code runs.config}
  */
 public record ExperimentConfig(
         long seed,
         DatasetSpec dataset,
-        ModelSpec model,
-        String modelDevice,
-        int batchSize,
-        int threads,
+        ModelSettings modelSettings,
+        SweepSettings sweep,
         List<AttackPlan> attacks,
-        String sparkMaster,
-        Map<String, String> sparkConf,
-        String catalog,
-        String catalogType,
-        String warehouse,
-        String namespace,
-        double adversarialFraction,
-        Map<String, String> catalogProperties,
+        SparkSettings spark,
+        OutputSettings output,
+        TransferSettings transfer,
         Map<String, String> hadoop,
-        Map<String, ModelSpec> transferModels,
-        List<String> transferSources,
-        List<String> transferTargets,
         String resolvedJson)
         implements Serializable {
 
+    public ModelSpec model() {
+        return modelSettings.spec();
+    }
+
+    public String modelDevice() {
+        return modelSettings.device();
+    }
+
+    public int batchSize() {
+        return sweep.batchSize();
+    }
+
+    public int threads() {
+        return sweep.threads();
+    }
+
+    public String sparkMaster() {
+        return spark.master();
+    }
+
+    public Map<String, String> sparkConf() {
+        return spark.conf();
+    }
+
+    public String catalog() {
+        return output.catalog();
+    }
+
+    public String catalogType() {
+        return output.catalogType();
+    }
+
+    public String warehouse() {
+        return output.warehouse();
+    }
+
+    public String namespace() {
+        return output.namespace();
+    }
+
+    /** Share of examples whose adversarial inputs are stored. */
+    public double adversarialFraction() {
+        return output.adversarialFraction();
+    }
+
+    public Map<String, String> catalogProperties() {
+        return output.catalogProperties();
+    }
+
+    /** Every model a transfer attack names, by name ('model' is the main model). */
+    public Map<String, ModelSpec> transferModels() {
+        return transfer.models();
+    }
+
+    /** Models to craft on; empty: no transfer attacks. */
+    public List<String> transferSources() {
+        return transfer.sources();
+    }
+
+    /** Models to evaluate the crafted examples on. */
+    public List<String> transferTargets() {
+        return transfer.targets();
+    }
+
     /** This config with another set of Hadoop properties for Gibbon's own reads. */
     public ExperimentConfig withHadoop(Map<String, String> properties) {
-        return new ExperimentConfig(seed, dataset, model, modelDevice, batchSize, threads, attacks, sparkMaster, sparkConf,
-                catalog, catalogType, warehouse, namespace, adversarialFraction, catalogProperties, Map.copyOf(properties),
-                transferModels, transferSources, transferTargets, resolvedJson);
+        return new ExperimentConfig(seed, dataset, modelSettings, sweep, attacks, spark, output, transfer,
+                Map.copyOf(properties), resolvedJson);
     }
 
     /**
@@ -69,9 +128,9 @@ public record ExperimentConfig(
             case DatasetSpec.ARROW -> inputs.add(new Input("dataset.path", dataset.path(), Storage.Expect.FILE));
             default -> inputs.add(new Input("dataset.path", dataset.path(), Storage.Expect.FILE_OR_DIRECTORY));
         }
-        for (Map.Entry<String, ModelSpec> m : transferModels.entrySet()) {
-            if (m.getKey().equals(Settings.MAIN_MODEL) || transferSources.contains(m.getKey())
-                    || transferTargets.contains(m.getKey())) {
+        for (Map.Entry<String, ModelSpec> m : transferModels().entrySet()) {
+            if (m.getKey().equals(Settings.MAIN_MODEL) || transferSources().contains(m.getKey())
+                    || transferTargets().contains(m.getKey())) {
                 String key = m.getKey().equals(Settings.MAIN_MODEL) ? "model.uri" : "transfer.models." + m.getKey() + ".uri";
                 inputs.add(new Input(key, m.getValue().uri(), m.getValue().format().equals(ModelSpec.DJL)
                         ? Storage.Expect.DIRECTORY : Storage.Expect.FILE));

@@ -188,6 +188,20 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void namesFedIntoSqlMustBeIdentifiers() {
+        for (String key : List.of("output.namespace", "output.catalog")) {
+            String m = fails(key + "=\"a; DROP TABLE runs\"");
+            assertEquals("config key '" + key + "': 'a; DROP TABLE runs' is not an identifier: use letters, digits and"
+                    + " '_', starting with a letter or '_'", m);
+            assertTrue(fails(key + "=\"1st\"").contains("'" + key + "'"));
+            assertTrue(fails(key + "=\"a.b\"").contains("'" + key + "'"));
+        }
+        ExperimentConfig c = ConfigLoader.load(DEFAULT, List.of("output.namespace=Robustness_2", "output.catalog=_team"));
+        assertEquals("Robustness_2", c.namespace());
+        assertEquals("_team", c.catalog());
+    }
+
+    @Test
     void badSetSyntax() {
         assertTrue(fails("novalue").contains("expected key=value"));
     }
