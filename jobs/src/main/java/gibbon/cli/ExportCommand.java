@@ -48,11 +48,11 @@ final class ExportCommand implements Callable<Integer> {
     Double epsilon;
 
     @Mixin
-    ResultTablesOptions catalog;
+    ResultTablesOptions results;
 
     @Override
     public Integer call() throws IOException {
-        ResultTablesOptions.Opened opened = catalog.open();
+        ResultTablesOptions.Opened opened = results.open();
         SparkSession spark = opened.spark();
         ResultTables tables = opened.tables();
         String runId = AnalystViews.resolveRun(spark, tables, run);

@@ -32,11 +32,11 @@ final class ReportCommand implements Callable<Integer> {
     Double l2Epsilon;
 
     @Mixin
-    ResultTablesOptions catalog;
+    ResultTablesOptions results;
 
     @Override
     public Integer call() {
-        ResultTablesOptions.Opened opened = catalog.open();
+        ResultTablesOptions.Opened opened = results.open();
         SparkSession spark = opened.spark();
         AnalystViews.register(spark, null);
         List<String> ids = (runs.isEmpty() ? List.of(AnalystViews.LATEST) : runs).stream()

@@ -49,11 +49,11 @@ final class SqlCommand implements Callable<Integer> {
     String run;
 
     @Mixin
-    ResultTablesOptions catalog;
+    ResultTablesOptions results;
 
     @Override
     public Integer call() throws IOException {
-        ResultTablesOptions.Opened opened = catalog.open();
+        ResultTablesOptions.Opened opened = results.open();
         SparkSession spark = opened.spark();
         AnalystViews.register(spark, run == null ? null : AnalystViews.resolveRun(spark, opened.tables(), run));
         if (query != null) {
