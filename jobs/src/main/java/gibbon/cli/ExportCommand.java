@@ -1,21 +1,17 @@
 package gibbon.cli;
 
 import gibbon.GibbonException;
-import gibbon.config.ConfigLoader;
-import gibbon.config.ExperimentConfig;
 import gibbon.data.NpyWriter;
 import gibbon.data.TensorArrowFile;
 import gibbon.io.Storage;
 import gibbon.jobs.AnalystViews;
 import gibbon.jobs.ExampleSource;
-import gibbon.jobs.GibbonSpark;
 import gibbon.jobs.ResultTables;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
@@ -25,6 +21,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -50,17 +47,14 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = "--epsilon", paramLabel = "EPS", description = "Only this epsilon.")
     Double epsilon;
 
-    @Option(names = "--config", paramLabel = "CONFIG", description = "Config naming the catalog (default: conf/default.conf).")
-    Path config = Path.of("conf", "default.conf");
-
-    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a config key, e.g. --set output.warehouse=/data/wh.")
-    List<String> overrides = new ArrayList<>();
+    @Mixin
+    ResultTablesOptions results;
 
     @Override
     public Integer call() throws IOException {
-        ExperimentConfig experiment = ConfigLoader.load(config, overrides);
-        SparkSession spark = GibbonSpark.session(experiment);
-        ResultTables tables = ResultTables.open(spark, experiment);
+        ResultTablesOptions.Opened opened = results.open();
+        SparkSession spark = opened.spark();
+        ResultTables tables = opened.tables();
         String runId = AnalystViews.resolveRun(spark, tables, run);
         if (attack != null && !attack.matches("[A-Za-z0-9_.-]+")) {
             throw GibbonException.config("--attack '" + attack + "' is not an attack name");

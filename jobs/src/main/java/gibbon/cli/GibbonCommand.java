@@ -5,24 +5,24 @@ import gibbon.GibbonVersion;
 import gibbon.Secrets;
 import gibbon.jobs.GibbonSpark;
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.ServiceLoader;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
 
 /**
- * The {@code gibbon} command line: {@code run}, {@code train}, {@code sql}, {@code attacks}, {@code config},
- * {@code doctor}. User errors print one line and exit with their kind's code (2 usage/config, 3
+ * The {@code gibbon} command line: {@code run}, {@code train}, {@code sql}, {@code report}, {@code export},
+ * {@code attacks}, {@code config}, {@code doctor}, and the {@link AddOnCommand}s on the classpath
+ * ({@code bench}). User errors print one line and exit with their kind's code (2 usage/config, 3
  * data, 4 model, 5 query); anything else is a runtime failure (exit 1).
  */
 @Command(name = "gibbon", mixinStandardHelpOptions = true, versionProvider = GibbonCommand.Version.class,
-        description = "Measures how easily a trained image classifier is fooled.",
-        subcommands = {RunCommand.class, TrainCommand.class, SqlCommand.class, ReportCommand.class, ExportCommand.class,
-                BenchCommand.class,
-                AttacksCommand.class,
-                ConfigCommand.class,
-                DoctorCommand.class,
-                CommandLine.HelpCommand.class})
+        description = "Measures how easily a trained image classifier is fooled.")
 public final class GibbonCommand implements Runnable {
     /** Exit code of a failure that is not the user's input. */
     public static final int RUNTIME_FAILURE = 1;
@@ -30,9 +30,13 @@ public final class GibbonCommand implements Runnable {
     @Option(names = "--verbose", scope = ScopeType.INHERIT, description = "Print stack traces of errors.")
     boolean verbose;
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(new CommandLine(this), "missing command (run, train, sql, report, export, bench, attacks, config, doctor)");
+        List<String> commands = spec.subcommands().keySet().stream().filter(name -> !name.equals("help")).toList();
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command (" + String.join(", ", commands) + ")");
     }
 
     public static void main(String[] args) {
@@ -43,7 +47,10 @@ public final class GibbonCommand implements Runnable {
 
     /** Runs the command line and returns its exit code (the tests call this). */
     public static int execute(String... args) {
-        CommandLine cli = new CommandLine(new GibbonCommand()).setCaseInsensitiveEnumValuesAllowed(true);
+        CommandLine cli = new CommandLine(new GibbonCommand());
+        subcommands().forEach(cli::addSubcommand);
+        // After the subcommands: the setting reaches only those already added.
+        cli.setCaseInsensitiveEnumValuesAllowed(true);
         cli.setParameterExceptionHandler((e, a) -> {
             PrintWriter err = e.getCommandLine().getErr();
             err.println(e.getCommandLine().getCommandName() + ": " + Secrets.redact(e.getMessage()) + " (see "
@@ -72,6 +79,16 @@ public final class GibbonCommand implements Runnable {
             return user != null ? user.exitCode() : RUNTIME_FAILURE;
         });
         return cli.execute(args);
+    }
+
+    /** The subcommands in the order help lists them, add-ons where bench always stood. */
+    private static List<Object> subcommands() {
+        List<Object> commands = new ArrayList<>(List.of(new RunCommand(), new TrainCommand(), new SqlCommand(),
+                new ReportCommand(), new ExportCommand()));
+        ServiceLoader.load(AddOnCommand.class).forEach(commands::add);
+        commands.addAll(List.of(new AttacksCommand(), new ConfigCommand(), new DoctorCommand(),
+                new CommandLine.HelpCommand()));
+        return commands;
     }
 
     /** The user error behind an exception, if any (Spark wraps executor-side exceptions). */

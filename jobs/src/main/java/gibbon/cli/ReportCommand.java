@@ -1,10 +1,6 @@
 package gibbon.cli;
 
-import gibbon.config.ConfigLoader;
-import gibbon.config.ExperimentConfig;
 import gibbon.jobs.AnalystViews;
-import gibbon.jobs.GibbonSpark;
-import gibbon.jobs.ResultTables;
 import gibbon.jobs.RobustnessReport;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,6 +10,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -34,20 +31,16 @@ final class ReportCommand implements Callable<Integer> {
     @Option(names = "--l2-epsilon", paramLabel = "EPS", description = "The same for L2 attacks.")
     Double l2Epsilon;
 
-    @Option(names = "--config", paramLabel = "CONFIG", description = "Config naming the catalog (default: conf/default.conf).")
-    Path config = Path.of("conf", "default.conf");
-
-    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a config key, e.g. --set output.warehouse=/data/wh.")
-    List<String> overrides = new ArrayList<>();
+    @Mixin
+    ResultTablesOptions results;
 
     @Override
     public Integer call() {
-        ExperimentConfig experiment = ConfigLoader.load(config, overrides);
-        SparkSession spark = GibbonSpark.session(experiment);
-        ResultTables tables = ResultTables.open(spark, experiment);
+        ResultTablesOptions.Opened opened = results.open();
+        SparkSession spark = opened.spark();
         AnalystViews.register(spark, null);
         List<String> ids = (runs.isEmpty() ? List.of(AnalystViews.LATEST) : runs).stream()
-                .map(r -> AnalystViews.resolveRun(spark, tables, r)).distinct().toList();
+                .map(r -> AnalystViews.resolveRun(spark, opened.tables(), r)).distinct().toList();
         Map<String, Double> epsilons = new LinkedHashMap<>();
         if (linfEpsilon != null) {
             epsilons.put("linf", linfEpsilon);
@@ -55,7 +48,7 @@ final class ReportCommand implements Callable<Integer> {
         if (l2Epsilon != null) {
             epsilons.put("l2", l2Epsilon);
         }
-        RobustnessReport.Written written = new RobustnessReport(spark, experiment).write(ids, out, epsilons);
+        RobustnessReport.Written written = new RobustnessReport(spark, opened.config()).write(ids, out, epsilons);
         System.out.println("report: " + written.folder());
         written.files().forEach(f -> System.out.println("  " + written.folder().relativize(f)));
         return 0;

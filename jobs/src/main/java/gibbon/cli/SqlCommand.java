@@ -1,21 +1,15 @@
 package gibbon.cli;
 
 import gibbon.GibbonException;
-import gibbon.config.ConfigLoader;
-import gibbon.config.ExperimentConfig;
 import gibbon.jobs.AnalystViews;
-import gibbon.jobs.GibbonSpark;
 import gibbon.jobs.QueryFormat;
 import gibbon.jobs.ReadOnlyStatements;
-import gibbon.jobs.ResultTables;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.spark.SparkThrowable;
 import org.apache.spark.sql.AnalysisException;
@@ -29,6 +23,7 @@ import org.jline.reader.UserInterruptException;
 import org.jline.terminal.Terminal;
 import org.jline.terminal.TerminalBuilder;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -53,18 +48,14 @@ final class SqlCommand implements Callable<Integer> {
     @Option(names = "--run", paramLabel = "RUN_ID", description = "Limit the views to one run: an id, or 'latest'.")
     String run;
 
-    @Option(names = "--config", paramLabel = "CONFIG", description = "Config naming the catalog (default: conf/default.conf).")
-    Path config = Path.of("conf", "default.conf");
-
-    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a config key, e.g. --set output.warehouse=/data/wh.")
-    List<String> overrides = new ArrayList<>();
+    @Mixin
+    ResultTablesOptions results;
 
     @Override
     public Integer call() throws IOException {
-        ExperimentConfig experiment = ConfigLoader.load(config, overrides);
-        SparkSession spark = GibbonSpark.session(experiment);
-        ResultTables tables = ResultTables.open(spark, experiment);
-        AnalystViews.register(spark, run == null ? null : AnalystViews.resolveRun(spark, tables, run));
+        ResultTablesOptions.Opened opened = results.open();
+        SparkSession spark = opened.spark();
+        AnalystViews.register(spark, run == null ? null : AnalystViews.resolveRun(spark, opened.tables(), run));
         if (query != null) {
             System.out.print(execute(spark, query));
             System.out.flush();

@@ -1,7 +1,11 @@
 package gibbon.jobs;
 
 import gibbon.config.ExperimentConfig;
+import gibbon.metrics.PredictionRecord;
+import gibbon.metrics.RobustAccuracy;
+import gibbon.metrics.TransferRecord;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -149,6 +153,91 @@ public final class ResultTables {
         tables.createIfMissing();
         spark.sql("USE " + tables.namespace);
         return tables;
+    }
+
+    /**
+     * A {@code pending_predictions} row (a {@code predictions} row plus the adversarial input):
+     * a sweep that left the example unbroken has no {@code min_epsilon}, stored as null.
+     */
+    static Row pendingPredictionRow(String runId, PredictionRecord r) {
+        return new TableRow(PENDING_SCHEMA)
+                .set("run_id", runId)
+                .set("example_id", r.exampleId())
+                .set("label", r.label())
+                .set("attack", r.attack())
+                .set("norm", r.norm())
+                .set("epsilon", r.epsilon())
+                .set("predicted", r.predicted())
+                .set("correct", r.correct())
+                .set("confidence", r.confidence())
+                .set("true_class_prob", r.trueClassProb())
+                .set("linf", r.linf())
+                .set("l2", r.l2())
+                .set("clean_correct", r.cleanCorrect())
+                .set("min_epsilon", Double.isNaN(r.minEpsilon()) ? null : r.minEpsilon())
+                .set("target", r.target())
+                .set("target_hit", r.targetHit())
+                .set("broken_by", r.brokenBy())
+                .set("adversarial", r.adversarial())
+                .build();
+    }
+
+    /** A {@code summary} row. */
+    static Row summaryRow(String runId, RobustAccuracy s) {
+        return new TableRow(SUMMARY_SCHEMA)
+                .set("run_id", runId)
+                .set("attack", s.attack())
+                .set("norm", s.norm())
+                .set("epsilon", s.epsilon())
+                .set("n", s.n())
+                .set("correct", s.correct())
+                .set("robust_accuracy", s.robustAccuracy())
+                .set("clean_accuracy", s.cleanAccuracy())
+                .set("accuracy_drop", s.accuracyDrop())
+                .set("attack_success_rate", s.attackSuccessRate())
+                .set("ci_low", s.ciLow())
+                .set("ci_high", s.ciHigh())
+                .set("mean_confidence", s.meanConfidence())
+                .build();
+    }
+
+    /** A {@code transfer} row; {@code sha256} maps each model name to its file's SHA-256. */
+    static Row transferRow(String runId, TransferRecord r, Map<String, String> sha256) {
+        return new TableRow(TRANSFER_SCHEMA)
+                .set("run_id", runId)
+                .set("example_id", r.exampleId())
+                .set("label", r.label())
+                .set("attack", r.attack())
+                .set("norm", r.norm())
+                .set("epsilon", r.epsilon())
+                .set("source_model", r.source())
+                .set("source_sha256", sha256.get(r.source()))
+                .set("target_model", r.target())
+                .set("target_sha256", sha256.get(r.target()))
+                .set("predicted", r.predicted())
+                .set("correct", r.correct())
+                .set("confidence", r.confidence())
+                .set("target_clean_correct", r.targetCleanCorrect())
+                .build();
+    }
+
+    /** A {@code transfer_summary} row: examples crafted on {@code source}, judged by {@code target}. */
+    static Row transferSummaryRow(String runId, String source, String target, RobustAccuracy s) {
+        return new TableRow(TRANSFER_SUMMARY_SCHEMA)
+                .set("run_id", runId)
+                .set("source_model", source)
+                .set("target_model", target)
+                .set("attack", s.attack())
+                .set("norm", s.norm())
+                .set("epsilon", s.epsilon())
+                .set("n", s.n())
+                .set("correct", s.correct())
+                .set("robust_accuracy", s.robustAccuracy())
+                .set("clean_accuracy", s.cleanAccuracy())
+                .set("attack_success_rate", s.attackSuccessRate())
+                .set("ci_low", s.ciLow())
+                .set("ci_high", s.ciHigh())
+                .build();
     }
 
     /** The fully qualified name of a result table, e.g. {@code gibbon.robustness.runs}. */

@@ -28,7 +28,6 @@ import java.util.concurrent.ThreadLocalRandom;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.util.LongAccumulator;
 
@@ -106,8 +105,20 @@ public final class RobustnessJob {
         out.println("run: " + runId);
         out.flush();
         String master = spark.sparkContext().master();
-        Row running = RowFactory.create(runId, startedAt, null, "running", GibbonVersion.get(), config.resolvedJson(),
-                config.model().uri(), model.sha256(), source.uri(), n, master, executors(spark), model.classNames());
+        Row running = new TableRow(ResultTables.RUNS_SCHEMA)
+                .set("run_id", runId)
+                .set("started_at", startedAt)
+                .set("status", "running")
+                .set("gibbon_version", GibbonVersion.get())
+                .set("config", config.resolvedJson())
+                .set("model_uri", config.model().uri())
+                .set("model_sha256", model.sha256())
+                .set("dataset_uri", source.uri())
+                .set("n_examples", n)
+                .set("spark_master", master)
+                .set("executors", executors(spark))
+                .set("class_names", model.classNames())
+                .build();
         // The running row is committed beside the attack instead of before it (a commit is about half a
         // second); if it fails, the attack is cancelled rather than left to run for nothing.
         String tag = "gibbon-run-" + runId;
@@ -283,8 +294,7 @@ public final class RobustnessJob {
         for (Row r : counts) {
             RobustAccuracy s = RobustAccuracy.of(r.getString(2), r.getString(3), r.getDouble(4), r.getLong(5), r.getLong(6),
                     r.getLong(7), r.getLong(8), 0);
-            summary.add(RowFactory.create(runId, r.getString(0), r.getString(1), s.attack(), s.norm(), s.epsilon(), s.n(),
-                    s.correct(), s.robustAccuracy(), s.cleanAccuracy(), s.attackSuccessRate(), s.ciLow(), s.ciHigh()));
+            summary.add(ResultTables.transferSummaryRow(runId, r.getString(0), r.getString(1), s));
         }
         tables.replaceRun(ResultTables.TRANSFER_SUMMARY, spark.createDataFrame(summary, ResultTables.TRANSFER_SUMMARY_SCHEMA));
     }
@@ -305,23 +315,18 @@ public final class RobustnessJob {
                     r.getLong(5), r.getLong(6), r.getDouble(7)));
         }
         summary.sort(Comparator.comparing(RobustAccuracy::attack).thenComparing(RobustAccuracy::epsilon));
-        List<Row> rows = summary.stream().map(s -> RowFactory.create(runId, s.attack(), s.norm(), s.epsilon(), s.n(),
-                s.correct(), s.robustAccuracy(), s.cleanAccuracy(), s.accuracyDrop(), s.attackSuccessRate(), s.ciLow(),
-                s.ciHigh(), s.meanConfidence())).toList();
+        List<Row> rows = summary.stream().map(s -> ResultTables.summaryRow(runId, s)).toList();
         tables.replaceRun(ResultTables.SUMMARY, spark.createDataFrame(rows, ResultTables.SUMMARY_SCHEMA));
         return summary;
     }
 
     /** Replaces the run's {@code running} row with its final one (one commit, no row-level update). */
     private static void finish(SparkSession spark, ResultTables tables, Row running, String status) {
-        Object[] values = new Object[running.length()];
-        for (int i = 0; i < values.length; i++) {
-            values[i] = running.get(i);
-        }
-        values[ResultTables.RUNS_SCHEMA.fieldIndex("finished_at")] = Timestamp.from(Instant.now());
-        values[ResultTables.RUNS_SCHEMA.fieldIndex("status")] = status;
-        values[ResultTables.RUNS_SCHEMA.fieldIndex("executors")] = executors(spark);
-        tables.recordRun(RowFactory.create(values));
+        tables.recordRun(TableRow.copyOf(ResultTables.RUNS_SCHEMA, running)
+                .set("finished_at", Timestamp.from(Instant.now()))
+                .set("status", status)
+                .set("executors", executors(spark))
+                .build());
     }
 
     /** Executors registered now (the driver is not one, except in local mode where it is the only one). */

@@ -18,7 +18,6 @@ import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.resource.ResourceInformation;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.util.LongAccumulator;
 
 /**
@@ -55,11 +54,7 @@ final class SweepPartition implements MapPartitionsFunction<Row, Row> {
 
             @Override
             public Row next() {
-                PredictionRecord r = records.next();
-                return RowFactory.create(runId, r.exampleId(), r.label(), r.attack(), r.norm(), r.epsilon(),
-                        r.predicted(), r.correct(), r.confidence(), r.trueClassProb(), r.linf(), r.l2(),
-                        r.cleanCorrect(), Double.isNaN(r.minEpsilon()) ? null : r.minEpsilon(), r.target(), r.targetHit(),
-                        r.brokenBy(), r.adversarial());
+                return ResultTables.pendingPredictionRow(runId, records.next());
             }
         };
     }

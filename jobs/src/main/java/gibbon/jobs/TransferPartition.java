@@ -11,7 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 
 /**
  * The transfer stage on one partition: crafts on one source model, judges on every target (all
@@ -48,10 +47,7 @@ final class TransferPartition implements MapPartitionsFunction<Row, Row> {
 
             @Override
             public Row next() {
-                TransferRecord r = records.next();
-                return RowFactory.create(runId, r.exampleId(), r.label(), r.attack(), r.norm(), r.epsilon(), r.source(),
-                        sha256.get(r.source()), r.target(), sha256.get(r.target()), r.predicted(), r.correct(),
-                        r.confidence(), r.targetCleanCorrect());
+                return ResultTables.transferRow(runId, records.next(), sha256);
             }
         };
     }

@@ -1,11 +1,10 @@
-package gibbon.cli;
+package gibbon.bench;
 
 import ai.djl.Device;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import gibbon.attack.AttackPlan;
-import gibbon.bench.KernelBench;
-import gibbon.bench.SweepBench;
+import gibbon.cli.AddOnCommand;
 import gibbon.config.ConfigLoader;
 import gibbon.config.ExperimentConfig;
 import gibbon.data.Example;
@@ -29,7 +28,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPInputStream;
 import picocli.CommandLine.Command;
@@ -39,11 +37,12 @@ import picocli.CommandLine.Option;
  * {@code gibbon bench}: the performance figures of docs/performance.md, measured side by side in
  * one process on this machine: the attack loop against raw PyTorch and against the matmul peak,
  * the sweep against a per-epsilon loop, Spark end to end against the loop, and executor memory as
- * the dataset grows. It prints figures and ratios; it asserts nothing.
+ * the dataset grows. It prints figures and ratios; it asserts nothing. A benchmark harness, not
+ * part of the product: module bench holds it, and {@code ./gibbon} adds it to the command line.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Measure Gibbon's attack throughput against its baselines and print the table (docs/performance.md).")
-final class BenchCommand implements Callable<Integer> {
+public final class BenchCommand implements AddOnCommand {
     private static final String DATA = "bundled/fashion-mnist/t10k-";
 
     @Option(names = "--batch", defaultValue = "256", description = "Batch size (default: ${DEFAULT-VALUE}).")
