@@ -2,9 +2,11 @@ package gibbon.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import gibbon.attack.AdversarialSample;
 import gibbon.data.Example;
 import gibbon.data.IdxDataset;
 import java.awt.image.BufferedImage;
@@ -18,9 +20,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import org.apache.spark.sql.Row;
@@ -40,6 +45,8 @@ import org.junit.jupiter.api.io.TempDir;
 class ReportTest {
     private static final int EXAMPLES = 200;
     private static final int PAIRS = 25;
+    private static final double FRACTION = 0.05;
+    private static final long SEED = 20150320L;
 
     @TempDir
     static Path dir;
@@ -55,7 +62,8 @@ class ReportTest {
 
     private static String run(String... extra) {
         String[] args = Stream.concat(Stream.of("run", "conf/default.conf", "--set", "dataset.limit=" + EXAMPLES,
-                "--set", "attacks.pgd_l2.steps=3", "--set", "output.adversarial-fraction=0.05"),
+                "--set", "attacks.pgd_l2.steps=3", "--set", "output.adversarial-fraction=" + FRACTION,
+                "--set", "run.seed=" + SEED),
                 Arrays.stream(settings(extra))).toArray(String[]::new);
         CommandResult r = CommandResult.run(args);
         assertEquals(0, r.exitCode(), r.err());
@@ -75,14 +83,22 @@ class ReportTest {
         String id = run("--set", "attacks.pgd.steps=3");
         List<Row> rows = spark().sql("SELECT example_id, label, attack, norm, epsilon, shape, tensor FROM"
                 + " reporttest.robustness.adversarial_examples WHERE run_id = '" + id + "'").collectAsList();
-        long examples = rows.stream().map(r -> r.getLong(0)).distinct().count();
-        assertTrue(examples >= 3 && examples <= 30, "a 5 % sample of 200 examples kept " + examples);
-        assertEquals(examples * PAIRS, rows.size(), "every (attack, epsilon) of every sampled example");
-
         IdxDataset data = IdxDataset.open("bundled/fashion-mnist/t10k-images-idx3-ubyte.gz",
                 "bundled/fashion-mnist/t10k-labels-idx1-ubyte.gz", Map.of());
         Map<Long, Example> clean = new HashMap<>();
         data.read(0, EXAMPLES).forEachRemaining(e -> clean.put(e.id(), e));
+        // The sample hashes (seed, example id): exactly the examples the sampler picks, in a number
+        // the fraction explains (binomial, mean 10, sd 3.1: within 4 sd, at least one to check).
+        AdversarialSample sample = new AdversarialSample(SEED, FRACTION);
+        Set<Long> expected = clean.keySet().stream().filter(sample::keeps).collect(Collectors.toCollection(TreeSet::new));
+        double mean = EXAMPLES * FRACTION;
+        double sd = Math.sqrt(EXAMPLES * FRACTION * (1 - FRACTION));
+        assertTrue(expected.size() >= 1 && expected.size() <= mean + 4 * sd,
+                "a " + FRACTION + " sample of " + EXAMPLES + " examples picks " + expected.size());
+        assertEquals(expected, rows.stream().map(r -> r.getLong(0)).collect(Collectors.toCollection(TreeSet::new)),
+                "the sampled examples");
+        assertEquals(expected.size() * PAIRS, rows.size(), "every (attack, epsilon) of every sampled example");
+
         boolean unrounded = false;
         for (Row r : rows) {
             Example original = clean.get(r.getLong(0));
@@ -172,12 +188,37 @@ class ReportTest {
                 "SELECT DISTINCT run_id FROM latest_summary"), Arrays.stream(settings())).toArray(String[]::new));
         assertEquals("run_id\n" + id + "\n", latest.out());
         CommandResult classes = CommandResult.run(Stream.concat(Stream.of("sql", "--run", id, "--format", "csv",
-                "SELECT sum(n), count(DISTINCT class_name), min(clean_accuracy) <= max(clean_accuracy) FROM class_robustness"
-                        + " WHERE attack = 'fgsm' AND epsilon = 0.1"), Arrays.stream(settings())).toArray(String[]::new));
+                "SELECT label, class_name, n, robust_accuracy, clean_accuracy FROM class_robustness"
+                        + " WHERE attack = 'fgsm' AND epsilon = 0.1 ORDER BY label"), Arrays.stream(settings()))
+                .toArray(String[]::new));
         assertEquals(0, classes.exitCode(), classes.err());
-        String[] cells = classes.out().lines().skip(1).findFirst().orElseThrow().split(",");
-        assertEquals(String.valueOf(EXAMPLES), cells[0], "class_robustness covers every example once per (attack, epsilon)");
-        assertTrue(Set.of("9", "10").contains(cells[1]), "class names resolved: " + classes.out());
+        // Per class, counted here from the prediction rows: clean = fgsm at epsilon 0, attacked = fgsm at 0.1.
+        Map<Integer, long[]> counts = new TreeMap<>();
+        for (Row p : spark().sql("SELECT label, epsilon, predicted FROM reporttest.robustness.predictions WHERE run_id = '"
+                + id + "' AND attack = 'fgsm' AND epsilon IN (0, 0.1)").collectAsList()) {
+            long[] c = counts.computeIfAbsent(p.getInt(0), k -> new long[3]);
+            boolean right = p.getInt(2) == p.getInt(0);
+            if (p.getDouble(1) == 0) {
+                c[2] += right ? 1 : 0;
+            } else {
+                c[0]++;
+                c[1] += right ? 1 : 0;
+            }
+        }
+        List<String[]> perClass = classes.out().lines().skip(1).map(l -> l.split(",")).toList();
+        assertEquals(counts.keySet().stream().map(String::valueOf).toList(), perClass.stream().map(c -> c[0]).toList(),
+                "one row per label: " + classes.out());
+        long n = 0;
+        for (String[] cells : perClass) {
+            long[] c = counts.get(Integer.parseInt(cells[0]));
+            assertEquals(c[0], Long.parseLong(cells[2]), "n of label " + cells[0]);
+            assertEquals((double) c[1] / c[0], Double.parseDouble(cells[3]), 1e-9, "robust accuracy of label " + cells[0]);
+            assertEquals((double) c[2] / c[0], Double.parseDouble(cells[4]), 1e-9, "clean accuracy of label " + cells[0]);
+            n += c[0];
+        }
+        assertEquals(EXAMPLES, n, "class_robustness covers every example once per (attack, epsilon)");
+        long names = perClass.stream().map(c -> c[1]).distinct().count();
+        assertTrue(names == 9 || names == 10, "class names resolved: " + classes.out());
         CommandResult named = CommandResult.run(Stream.concat(Stream.of("sql", "--format", "csv",
                 "SELECT DISTINCT label, class_name FROM class_robustness WHERE label IN (0, 9) ORDER BY label"),
                 Arrays.stream(settings())).toArray(String[]::new));
@@ -347,14 +388,21 @@ class ReportTest {
 
     /** Runs a tool; returns its exit code and stdout. Fails with the package to install if missing. */
     private static String[] exec(List<String> command, String debianPackage) throws Exception {
+        // Output to a file, so that nothing blocks before the time limit is checked.
+        Path stdout = Files.createTempFile(dir, "exec", ".out");
         Process p;
         try {
-            p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD)
+                    .redirectOutput(stdout.toFile()).start();
         } catch (IOException e) {
             throw new AssertionError(command.get(0) + " is missing: apt-get install -y " + debianPackage, e);
         }
-        String stdout = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), command + " timed out");
-        return new String[] {String.valueOf(p.exitValue()), stdout};
+        if (!p.waitFor(120, TimeUnit.SECONDS)) {
+            // Chromium starts helper processes: end them before their parent, which links them.
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+            fail(command + " timed out after 120 s");
+        }
+        return new String[] {String.valueOf(p.exitValue()), Files.readString(stdout, StandardCharsets.UTF_8)};
     }
 }

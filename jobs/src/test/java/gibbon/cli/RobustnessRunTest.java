@@ -9,9 +9,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -93,11 +98,45 @@ class RobustnessRunTest {
                 assertEquals(s.getDouble(3), s.getDouble(2), 1e-12, "epsilon 0 must equal clean for " + s.getString(0));
             }
         }
-        // The summary's counts are taken during the write: they must be those of the written rows.
-        assertEquals(0, spark().sql("SELECT s.attack FROM runtest.robustness.summary s JOIN (SELECT attack, epsilon, count(*) n,"
-                + " count_if(correct) correct, avg(confidence) confidence FROM runtest.robustness.predictions WHERE run_id = '"
-                + id + "' GROUP BY attack, epsilon) p ON s.attack = p.attack AND s.epsilon = p.epsilon WHERE s.run_id = '" + id
-                + "' AND (s.n != p.n OR s.correct != p.correct OR abs(s.mean_confidence - p.confidence) > 1e-9)").count());
+        // Each summary row against counts taken here in Java from the prediction rows: correct means
+        // predicted == label, clean means right at fgsm's epsilon 0.
+        Map<Long, Boolean> cleanRight = new HashMap<>();
+        Map<String, double[]> counts = new TreeMap<>();
+        List<Row> rows = spark().sql("SELECT example_id, label, attack, epsilon, predicted, correct, confidence FROM"
+                + " runtest.robustness.predictions WHERE run_id = '" + id + "'").collectAsList();
+        for (Row p : rows) {
+            assertEquals(p.getInt(4) == p.getInt(1), p.getBoolean(5), "correct of " + p);
+            if (p.getString(2).equals("fgsm") && p.getDouble(3) == 0.0) {
+                cleanRight.put(p.getLong(0), p.getBoolean(5));
+            }
+        }
+        assertEquals(EXAMPLES, cleanRight.size());
+        for (Row p : rows) {
+            // n, correct, clean correct, flipped (clean right, now wrong), sum of confidence
+            double[] c = counts.computeIfAbsent(p.getString(2) + " " + p.getDouble(3), k -> new double[5]);
+            boolean right = p.getInt(4) == p.getInt(1);
+            boolean clean = cleanRight.get(p.getLong(0));
+            c[0]++;
+            c[1] += right ? 1 : 0;
+            c[2] += clean ? 1 : 0;
+            c[3] += clean && !right ? 1 : 0;
+            c[4] += p.getFloat(6);
+        }
+        List<Row> stored = spark().sql("SELECT attack, epsilon, n, correct, robust_accuracy, clean_accuracy,"
+                + " attack_success_rate, mean_confidence FROM runtest.robustness.summary WHERE run_id = '" + id + "'")
+                .collectAsList();
+        assertEquals(counts.keySet(), stored.stream().map(s -> s.getString(0) + " " + s.getDouble(1))
+                .collect(Collectors.toCollection(TreeSet::new)));
+        for (Row s : stored) {
+            double[] c = counts.get(s.getString(0) + " " + s.getDouble(1));
+            String pair = s.getString(0) + " at " + s.getDouble(1);
+            assertEquals((long) c[0], s.getLong(2), "n of " + pair);
+            assertEquals((long) c[1], s.getLong(3), "correct of " + pair);
+            assertEquals(c[1] / c[0], s.getDouble(4), 1e-12, "robust accuracy of " + pair);
+            assertEquals(c[2] / c[0], s.getDouble(5), 1e-12, "clean accuracy of " + pair);
+            assertEquals(c[3] / c[2], s.getDouble(6), 1e-12, "attack success rate of " + pair);
+            assertEquals(c[4] / c[0], s.getDouble(7), 1e-6, "mean confidence of " + pair);
+        }
         Row pgd = spark().sql("SELECT robust_accuracy, clean_accuracy FROM runtest.robustness.summary WHERE run_id = '" + id
                 + "' AND attack = 'pgd' AND epsilon = 0.1").first();
         assertTrue(pgd.getDouble(0) < 0.2, "PGD at 0.1 leaves " + pgd.getDouble(0));

@@ -4,10 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -48,6 +51,14 @@ class ClusterIT {
 
     @BeforeAll
     static void start() throws Exception {
+        // A fresh folder: logs, HDFS and Worker folders of an earlier verify would collide with this one's.
+        if (Files.exists(WORK)) {
+            try (Stream<Path> old = Files.walk(WORK)) {
+                for (Path p : old.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
         Files.createDirectories(WORK);
         Configuration conf = new Configuration();
         conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, WORK.resolve("dfs").toAbsolutePath().toString());
@@ -137,23 +148,68 @@ class ClusterIT {
     @Test
     @Order(2)
     void executorLossLosesNothing() throws Exception {
-        Process driver = submit("executor-loss");
-        StandaloneCluster.awaitLine(WORK.resolve("executor-loss.log"), "pairs in", 180);
-        List<ProcessHandle> executors = new ArrayList<>();
-        for (int i = 0; i < 100 && executors.isEmpty(); i++) {
-            Thread.sleep(100);
-            executors = cluster.executors();
-        }
-        assertFalse(executors.isEmpty(), "no executor JVM found");
-        Thread.sleep(4000);
+        Path events = WORK.resolve("events").toAbsolutePath();
+        Files.createDirectories(events);
+        Process driver = submit("executor-loss", "spark.eventLog.enabled=true", "spark.eventLog.dir=" + events.toUri(),
+                "spark.eventLog.compress=false", "spark.eventLog.rolling.enabled=false");
+        // PGD is the long unit: once it reports progress short of its total, its tasks run on both executors.
+        Matcher progress = StandaloneCluster.awaitMatch(WORK.resolve("executor-loss.log"),
+                Pattern.compile("attack pgd: (\\d+)/(\\d+) examples"), 240);
+        assertTrue(Long.parseLong(progress.group(1)) < Long.parseLong(progress.group(2)),
+                "pgd finished before the kill: " + progress.group());
+        List<ProcessHandle> executors = cluster.executors();
+        assertEquals(2, executors.size(), "executor JVMs while pgd runs");
         ProcessHandle victim = executors.get(0);
-        System.out.println("killing executor pid " + victim.pid() + " mid-attack");
+        String victimId = executorId(victim);
+        System.out.println("killing executor " + victimId + " (pid " + victim.pid() + ") at " + progress.group());
         victim.destroyForcibly();
         awaitSuccess(driver, "executor-loss");
         Row c = checksum("executor-loss");
         System.out.printf("executor loss: %d rows, md5 %s (fault-free %s)%n", c.getLong(0), c.getString(1), cleanChecksum);
         assertEquals((long) EXAMPLES * PAIRS, c.getLong(0));
         assertEquals(cleanChecksum, c.getString(1));
+
+        // The fault landed: the driver's event log shows the executor removed, tasks it was running
+        // lost with it, and each of them run again elsewhere to success.
+        List<JsonNode> log = events(events);
+        assertTrue(log.stream().anyMatch(e -> e.path("Event").asText().equals("SparkListenerExecutorRemoved")
+                && e.path("Executor ID").asText().equals(victimId)), "executor " + victimId + " was never removed");
+        List<JsonNode> ends = log.stream().filter(e -> e.path("Event").asText().equals("SparkListenerTaskEnd")).toList();
+        List<JsonNode> lost = ends.stream().filter(e -> e.path("Task End Reason").path("Reason").asText()
+                .equals("ExecutorLostFailure") && e.path("Task Info").path("Executor ID").asText().equals(victimId)).toList();
+        assertFalse(lost.isEmpty(), "no task was running on executor " + victimId + " when it was killed");
+        for (JsonNode l : lost) {
+            JsonNode task = l.get("Task Info");
+            // Task ids only grow; a rerun may come in a later attempt of the stage, so match the partition.
+            assertTrue(ends.stream().anyMatch(e -> e.path("Stage ID").asInt() == l.path("Stage ID").asInt()
+                    && e.path("Task End Reason").path("Reason").asText().equals("Success")
+                    && e.path("Task Info").path("Partition ID").asInt() == task.path("Partition ID").asInt()
+                    && e.path("Task Info").path("Task ID").asLong() > task.path("Task ID").asLong()
+                    && !e.path("Task Info").path("Executor ID").asText().equals(victimId)),
+                    "partition " + task.path("Partition ID") + " of stage " + l.path("Stage ID") + " was not rerun to success");
+        }
+        System.out.printf("executor %s lost %d running task(s), each rerun on another executor%n", victimId, lost.size());
+    }
+
+    /** The id Spark gave an executor JVM, from its command line. */
+    private static String executorId(ProcessHandle executor) {
+        List<String> args = List.of(executor.info().arguments().orElseThrow());
+        return args.get(args.indexOf("--executor-id") + 1);
+    }
+
+    /** Every event of the Spark event logs under a folder, one JSON object a line. */
+    private static List<JsonNode> events(Path folder) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        List<JsonNode> out = new ArrayList<>();
+        try (Stream<Path> files = Files.walk(folder)) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                for (String line : Files.readAllLines(f)) {
+                    out.add(json.readTree(line));
+                }
+            }
+        }
+        assertFalse(out.isEmpty(), "no event log under " + folder);
+        return out;
     }
 
     @Test

@@ -9,6 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -139,6 +141,22 @@ final class StandaloneCluster implements AutoCloseable {
             Thread.sleep(200);
         }
         throw new IllegalStateException("no '" + text + "' in " + log + " after " + seconds + " s:\n"
+                + (Files.exists(log) ? Files.readString(log) : "(no log)"));
+    }
+
+    /** Waits for the first match of a pattern in a growing log. */
+    static Matcher awaitMatch(Path log, Pattern pattern, int seconds) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (System.nanoTime() < deadline) {
+            if (Files.exists(log)) {
+                Matcher m = pattern.matcher(Files.readString(log, StandardCharsets.UTF_8));
+                if (m.find()) {
+                    return m;
+                }
+            }
+            Thread.sleep(200);
+        }
+        throw new IllegalStateException("no match of '" + pattern + "' in " + log + " after " + seconds + " s:\n"
                 + (Files.exists(log) ? Files.readString(log) : "(no log)"));
     }
 
