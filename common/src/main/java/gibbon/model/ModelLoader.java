@@ -111,8 +111,8 @@ public final class ModelLoader {
 
     /**
      * Turns off gradients for the weights. A TorchScript module loaded with trainable weights would
-     * otherwise compute and accumulate every weight's gradient in each backward pass (about 13 % of
-     * an attack step on a small CNN), into tensors that all tasks of an executor share.
+     * otherwise compute and accumulate every weight's gradient in each backward pass, wasted work
+     * (docs/performance.md) into tensors that all tasks of an executor share.
      */
     private static void freeze(Block block) {
         block.getParameters().values().forEach(p -> p.getArray().setRequiresGradient(false));

@@ -5,8 +5,8 @@ import ai.djl.engine.Engine;
 /**
  * Settles the DJL PyTorch engine's process-wide settings before it first loads: offline mode (no
  * model-zoo or native downloads, ever) and libtorch's thread counts. Thread counts matter: libtorch
- * intra-op threads times concurrent tasks above the core count slows everything 3-5x, so each task
- * slot gets {@code threads} = executor cores / task slots (normally 1).
+ * intra-op threads times concurrent tasks above the core count oversubscribe the cores and slow
+ * everything (docs/performance.md), so each task slot gets {@code threads} = executor cores / task slots (normally 1).
  */
 public final class TorchRuntime {
     public static final String ENGINE = "PyTorch";

@@ -16,7 +16,7 @@ public final class GibbonSpark {
     /**
      * glibc settings of executors, as the gibbon launcher sets them for its own JVM: two arenas, and
      * libtorch's large per-batch buffers kept in the heap instead of being mapped, unmapped and
-     * faulted in again on every allocation (up to 35 % of a sweep's time; docs/performance.md).
+     * faulted in again on every allocation (its cost is measured in docs/performance.md).
      */
     private static final Map<String, String> EXECUTOR_ENV = Map.of("MALLOC_ARENA_MAX", "2",
             "MALLOC_MMAP_THRESHOLD_", "268435456", "MALLOC_TRIM_THRESHOLD_", "1073741824");

@@ -184,21 +184,25 @@ public final class ResultTables {
 
     /** A {@code summary} row. */
     static Row summaryRow(String runId, RobustAccuracy s) {
-        return new TableRow(SUMMARY_SCHEMA)
+        return accuracy(new TableRow(SUMMARY_SCHEMA), s)
                 .set("run_id", runId)
-                .set("attack", s.attack())
+                .set("accuracy_drop", s.accuracyDrop())
+                .set("mean_confidence", s.meanConfidence())
+                .build();
+    }
+
+    /** The columns both summary tables share: the (attack, epsilon) cell and its accuracy figures. */
+    private static TableRow accuracy(TableRow row, RobustAccuracy s) {
+        return row.set("attack", s.attack())
                 .set("norm", s.norm())
                 .set("epsilon", s.epsilon())
                 .set("n", s.n())
                 .set("correct", s.correct())
                 .set("robust_accuracy", s.robustAccuracy())
                 .set("clean_accuracy", s.cleanAccuracy())
-                .set("accuracy_drop", s.accuracyDrop())
                 .set("attack_success_rate", s.attackSuccessRate())
                 .set("ci_low", s.ciLow())
-                .set("ci_high", s.ciHigh())
-                .set("mean_confidence", s.meanConfidence())
-                .build();
+                .set("ci_high", s.ciHigh());
     }
 
     /** A {@code transfer} row; {@code sha256} maps each model name to its file's SHA-256. */
@@ -223,20 +227,10 @@ public final class ResultTables {
 
     /** A {@code transfer_summary} row: examples crafted on {@code source}, judged by {@code target}. */
     static Row transferSummaryRow(String runId, String source, String target, RobustAccuracy s) {
-        return new TableRow(TRANSFER_SUMMARY_SCHEMA)
+        return accuracy(new TableRow(TRANSFER_SUMMARY_SCHEMA), s)
                 .set("run_id", runId)
                 .set("source_model", source)
                 .set("target_model", target)
-                .set("attack", s.attack())
-                .set("norm", s.norm())
-                .set("epsilon", s.epsilon())
-                .set("n", s.n())
-                .set("correct", s.correct())
-                .set("robust_accuracy", s.robustAccuracy())
-                .set("clean_accuracy", s.cleanAccuracy())
-                .set("attack_success_rate", s.attackSuccessRate())
-                .set("ci_low", s.ciLow())
-                .set("ci_high", s.ciHigh())
                 .build();
     }
 
