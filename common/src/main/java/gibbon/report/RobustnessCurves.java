@@ -6,8 +6,10 @@ import java.awt.Graphics2D;
 import java.awt.geom.Rectangle2D;
 import java.awt.image.BufferedImage;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.NumberAxis;
@@ -22,7 +24,8 @@ import org.jfree.data.xy.YIntervalSeriesCollection;
 /**
  * The robustness curve: robust accuracy against the budget epsilon, one line per attack with its
  * Wilson 95 % band, the clean accuracy as a dashed reference, one panel per threat model (L∞ and
- * L2 budgets are not on one scale).
+ * L2 budgets are not on one scale). The ε axis is symmetric-log, linear up to the smallest measured
+ * budget: curves separate at small budgets, which a linear axis squeezes into its left edge.
  */
 public final class RobustnessCurves {
     /** One measured point: robust accuracy at {@code epsilon} and its 95 % interval. */
@@ -42,6 +45,8 @@ public final class RobustnessCurves {
 
     private static final int PANEL_WIDTH = 640;
     private static final int PANEL_HEIGHT = 460;
+    /** Opacity of the Wilson band: visible over white while the lines stay readable through it. */
+    static final float BAND_ALPHA = 0.3f;
 
     private RobustnessCurves() {}
 
@@ -69,6 +74,17 @@ public final class RobustnessCurves {
         return Png.encode(image);
     }
 
+    /** The symmetric-log ε axis over every budget the curves measured, linear up to the smallest positive one. */
+    static SymlogAxis epsilonAxis(String norm, List<Curve> curves) {
+        double[] budgets = curves.stream().flatMap(c -> c.points().stream()).mapToDouble(Point::epsilon).distinct().sorted()
+                .toArray();
+        double smallest = Arrays.stream(budgets).filter(e -> e > 0).min().orElse(1);
+        SymlogAxis axis = new SymlogAxis(String.format(Locale.ROOT, "ε (%s budget, inputs in [0, 1]; log scale above %s)",
+                normName(norm), SymlogAxis.format(smallest)), smallest, budgets);
+        axis.fitTo(Math.max(smallest, budgets[budgets.length - 1]));
+        return axis;
+    }
+
     /** How a norm is written on an axis. */
     public static String normName(String norm) {
         return switch (norm) {
@@ -78,10 +94,10 @@ public final class RobustnessCurves {
         };
     }
 
-    private static JFreeChart chart(String norm, List<Curve> curves) {
+    static JFreeChart chart(String norm, List<Curve> curves) {
         YIntervalSeriesCollection data = new YIntervalSeriesCollection();
         DeviationRenderer renderer = new DeviationRenderer(true, true);
-        renderer.setAlpha(0.15f);
+        renderer.setAlpha(BAND_ALPHA);
         for (int s = 0; s < curves.size(); s++) {
             Curve c = curves.get(s);
             YIntervalSeries series = new YIntervalSeries(c.label());
@@ -92,8 +108,7 @@ public final class RobustnessCurves {
             renderer.setSeriesFillPaint(s, colour);
             renderer.setSeriesStroke(s, Palette.stroke(c.run(), 2f));
         }
-        NumberAxis x = new NumberAxis("ε (" + normName(norm) + " budget, inputs in [0, 1])");
-        x.setAutoRangeIncludesZero(true);
+        SymlogAxis x = epsilonAxis(norm, curves);
         NumberAxis y = new NumberAxis("robust accuracy");
         y.setRange(0, 1.02);
         XYPlot plot = new XYPlot(data, x, y, renderer);

@@ -158,7 +158,9 @@ public final class RobustnessReport {
             doc.add(new Text("The picture behind the numbers: each row is a test image, the change the attack made"
                     + " (amplified so it is visible, mid-grey = unchanged, the scale written under it), and the"
                     + " attacked image with the model's answer and confidence. Red frames mark correct answers the"
-                    + " attack turned wrong. The inputs are stored unrounded in `adversarial_examples` for a sample"
+                    + " attack turned wrong. Fooled and resisted rows come in the proportion of the attack's measured"
+                    + " success rate at that ε, so the picture does not overstate it, and one amplification serves every"
+                    + " row. The inputs are stored unrounded in `adversarial_examples` for a sample"
                     + " of examples (`output.adversarial-fraction`)."));
             boolean any = false;
             for (Map.Entry<String, Double> e : chosen.entrySet()) {
@@ -279,8 +281,8 @@ public final class RobustnessReport {
     }
 
     /**
-     * The example grid for the norm's strongest attack at {@code epsilon} that stored inputs: fooled
-     * examples first, then ones that resisted, so both are seen.
+     * The example grid for the norm's strongest attack at {@code epsilon} that stored inputs: fooled and
+     * resisted examples in the proportion of the attack's measured success rate (ExampleGrid.select).
      */
     private Figure grid(RunInfo run, String norm, double epsilon, List<Point> points, String suffix) {
         List<String> stored = spark.sql("SELECT DISTINCT attack FROM adversarial_examples WHERE run_id = '" + run.id()
@@ -292,24 +294,33 @@ public final class RobustnessReport {
         if (attack == null) {
             return null;
         }
-        Dataset<Row> rows = spark.sql("SELECT a.example_id, a.label, a.predicted, a.confidence, a.tensor,"
-                + " c.predicted AS clean_predicted, c.confidence AS clean_confidence, c.tensor AS original, a.shape"
+        Row rate = spark.sql("SELECT attack_success_rate FROM robustness_curve WHERE run_id = '" + run.id()
+                + "' AND attack = '" + attack + "' AND epsilon = " + epsilon).first();
+        if (rate.isNullAt(0)) {
+            return null;
+        }
+        double successRate = rate.getDouble(0);
+        // The first GRID_EXAMPLES fooled and resisted examples by id: enough to match any proportion.
+        Dataset<Row> rows = spark.sql("SELECT * FROM (SELECT a.example_id, a.label, a.predicted, a.confidence, a.tensor,"
+                + " c.predicted AS clean_predicted, c.confidence AS clean_confidence, c.tensor AS original, a.shape,"
+                + " row_number() OVER (PARTITION BY a.predicted = a.label ORDER BY a.example_id) AS k"
                 + " FROM adversarial_examples a JOIN adversarial_examples c ON a.run_id = c.run_id"
                 + " AND a.example_id = c.example_id AND a.attack = c.attack AND c.epsilon = 0"
                 + " WHERE a.run_id = '" + run.id() + "' AND a.attack = '" + attack + "' AND a.epsilon = " + epsilon
-                + " ORDER BY (c.predicted = c.label AND a.predicted != a.label) DESC, a.example_id LIMIT " + GRID_EXAMPLES);
-        List<ExampleGrid.Row> grid = new ArrayList<>();
+                + " AND c.predicted = c.label) WHERE k <= " + GRID_EXAMPLES + " ORDER BY example_id");
+        List<ExampleGrid.Row> candidates = new ArrayList<>();
         for (Row r : rows.collectAsList()) {
-            grid.add(new ExampleGrid.Row(r.getLong(0), className(run, r.getInt(1)), ExampleSource.floats(r.getList(7)), ExampleSource.floats(r.getList(4)),
+            candidates.add(new ExampleGrid.Row(r.getLong(0), className(run, r.getInt(1)), ExampleSource.floats(r.getList(7)), ExampleSource.floats(r.getList(4)),
                     r.getList(8).stream().mapToInt(v -> (Integer) v).toArray(), className(run, r.getInt(5)), r.getFloat(6),
                     className(run, r.getInt(2)), r.getFloat(3)));
         }
+        List<ExampleGrid.Row> grid = ExampleGrid.select(candidates, successRate, GRID_EXAMPLES);
         if (grid.isEmpty()) {
             return null;
         }
         String title = attack + " at ε = " + number(epsilon) + " (" + RobustnessCurves.normName(norm) + ")";
         return new Figure("adversarial_examples_" + norm + suffix + ".png", ExampleGrid.png(title, grid),
-                "Adversarial examples: " + title + "; original | perturbation (amplified) | adversarial.");
+                ExampleGrid.caption(title, grid, successRate));
     }
 
     private Query query(String sql) {
