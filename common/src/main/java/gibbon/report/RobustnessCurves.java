@@ -81,7 +81,7 @@ public final class RobustnessCurves {
         double smallest = Arrays.stream(budgets).filter(e -> e > 0).min().orElse(1);
         SymlogAxis axis = new SymlogAxis(String.format(Locale.ROOT, "ε (%s budget, inputs in [0, 1]; log scale above %s)",
                 normName(norm), SymlogAxis.format(smallest)), smallest, budgets);
-        axis.fitTo(Math.max(smallest, budgets[budgets.length - 1]));
+        axis.fitTo(budgets.length == 0 ? smallest : Math.max(smallest, budgets[budgets.length - 1]));
         return axis;
     }
 

@@ -109,7 +109,8 @@ public final class RobustnessReport {
                 + " attack that leaves accuracy higher at the same ε is simply weaker: the model's robustness is"
                 + " the lowest curve."));
         doc.add(new Figure("robustness_curve.png", RobustnessCurves.png(curves(runs, points, attacks)),
-                "Robust accuracy vs ε per attack, L∞ and L2 budgets in separate panels"
+                "Robust accuracy vs ε per attack, L∞ and L2 budgets in separate panels; ε is linear up to the smallest"
+                        + " budget measured and logarithmic above, so small budgets get room"
                         + (compare ? "; line style tells the runs apart" : "") + "."));
         String runList = runIds.stream().map(r -> "'" + r + "'").collect(Collectors.joining(", "));
         if (compare) {
@@ -156,7 +157,7 @@ public final class RobustnessReport {
                     + " ORDER BY robust_accuracy, class_name, attack"));
             doc.add(new Heading(1, "Adversarial examples" + (compare ? " (run_" + (i + 1) + ")" : "")));
             doc.add(new Text("The picture behind the numbers: each row is a test image, the change the attack made"
-                    + " (amplified so it is visible, mid-grey = unchanged, the scale written under it), and the"
+                    + " (amplified so it is visible, mid-grey = unchanged, one gain per grid written above it), and the"
                     + " attacked image with the model's answer and confidence. Red frames mark correct answers the"
                     + " attack turned wrong. Fooled and resisted rows come in the proportion of the attack's measured"
                     + " success rate at that ε, so the picture does not overstate it, and one amplification serves every"
@@ -171,7 +172,8 @@ public final class RobustnessReport {
                 }
             }
             if (!any) {
-                doc.add(new Text("This run stored no adversarial inputs (`output.adversarial-fraction = 0`)."));
+                doc.add(new Text("No grid: this run stored no adversarial inputs (`output.adversarial-fraction = 0`), or"
+                        + " too few to show fooled and resisted examples in the proportion the attack achieved."));
             }
             doc.add(query("SELECT attack, count(DISTINCT example_id) AS examples, count(*) AS tensors FROM"
                     + " adversarial_examples WHERE run_id = '" + run.id() + "' GROUP BY attack ORDER BY attack"));
