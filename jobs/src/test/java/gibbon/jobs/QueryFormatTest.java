@@ -41,9 +41,9 @@ class QueryFormatTest {
     @BeforeAll
     static void table() {
         spark = GibbonSpark.session(ConfigLoader.load(Path.of("conf/default.conf"),
-                List.of("output.warehouse=" + warehouse)));
-        spark.sql("CREATE TABLE gibbon.robustness.every_type (" + COLUMNS + ") USING iceberg");
-        spark.sql("INSERT INTO gibbon.robustness.every_type VALUES"
+                List.of("output.warehouse=" + warehouse, "output.catalog=queryformattest")));
+        spark.sql("CREATE TABLE queryformattest.robustness.every_type (" + COLUMNS + ") USING iceberg");
+        spark.sql("INSERT INTO queryformattest.robustness.every_type VALUES"
                 + " ('T-shirt/top, \"quoted\"\nnew line', 2147483647, 9007199254740993, CAST(0.1 AS FLOAT),"
                 + "  0.1D + 0.2D, true, TIMESTAMP '2026-11-25 22:06:43.123456',"
                 + "  array('T-shirt/top', 'Trouser, long', ''), array(CAST(0.1 AS FLOAT), CAST(1e-7 AS FLOAT),"
@@ -54,7 +54,7 @@ class QueryFormatTest {
     }
 
     private static List<Row> rows() {
-        return spark.sql("SELECT * FROM gibbon.robustness.every_type ORDER BY l DESC").collectAsList();
+        return spark.sql("SELECT * FROM queryformattest.robustness.every_type ORDER BY l DESC").collectAsList();
     }
 
     @Test
