@@ -1,20 +1,21 @@
 package gibbon.cli;
 
+import com.univocity.parsers.csv.CsvWriter;
 import gibbon.GibbonException;
 import gibbon.data.NpyWriter;
 import gibbon.data.TensorArrowFile;
 import gibbon.io.Storage;
 import gibbon.jobs.AnalystViews;
 import gibbon.jobs.ExampleSource;
+import gibbon.jobs.QueryFormat;
 import gibbon.jobs.ResultTables;
 import java.io.IOException;
-import java.io.PrintWriter;
+import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.Dataset;
@@ -81,8 +82,9 @@ final class ExportCommand implements Callable<Integer> {
         Path npy = folder.resolve("adversarial_examples.npy");
         Path csv = folder.resolve("adversarial_examples.csv");
         try (NpyWriter array = new NpyWriter(npy, new long[] {n, shape[0], shape[1], shape[2]});
-                PrintWriter index = new PrintWriter(Files.newBufferedWriter(csv, StandardCharsets.UTF_8))) {
-            index.println("row,example_id,label,attack,norm,epsilon,predicted,confidence");
+                Writer indexFile = Files.newBufferedWriter(csv, StandardCharsets.UTF_8)) {
+            CsvWriter index = QueryFormat.csvWriter(indexFile);
+            index.writeHeaders("row", "example_id", "label", "attack", "norm", "epsilon", "predicted", "confidence");
             Iterator<Row> source = rows.toLocalIterator();
             long[] row = {0};
             TensorArrowFile.write(arrow, shape, metadata, new Iterator<>() {
@@ -102,11 +104,12 @@ final class ExportCommand implements Callable<Integer> {
                     } catch (IOException ex) {
                         throw new java.io.UncheckedIOException(ex);
                     }
-                    index.printf(Locale.ROOT, "%d,%d,%d,%s,%s,%s,%d,%s%n", row[0]++, e.exampleId(), e.label(), e.attack(),
-                            e.norm(), e.epsilon(), e.predicted(), e.confidence());
+                    index.writeRow(row[0]++, e.exampleId(), e.label(), e.attack(), e.norm(), e.epsilon(), e.predicted(),
+                            e.confidence());
                     return e;
                 }
             });
+            index.flush();
         }
         System.out.printf("export: %d adversarial inputs of run %s, shape %d x %d x %d%n", n, runId, shape[0], shape[1],
                 shape[2]);

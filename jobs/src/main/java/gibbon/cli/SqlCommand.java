@@ -34,7 +34,7 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "sql", mixinStandardHelpOptions = true, description = {"Query the result tables with Spark SQL.",
         "Without QUERY: an interactive prompt (statements end with ';', \\q quits, history in ~/.gibbon_history).",
-        "Views: robustness_curve, latest_summary, class_robustness."})
+        "Views: robustness_curve, latest_summary, class_robustness, leaderboard."})
 final class SqlCommand implements Callable<Integer> {
     @Parameters(index = "0", arity = "0..1", paramLabel = "QUERY", description = "SQL, e.g. \"SELECT * FROM summary\".")
     String query;
@@ -107,7 +107,7 @@ final class SqlCommand implements Callable<Integer> {
         if (System.console() != null) {
             out.println("gibbon sql: Spark SQL on the result tables; end statements with ';', \\q quits.");
             out.println("tables: runs, predictions, summary, adversarial_examples, transfer, transfer_summary;"
-                    + " views: robustness_curve, latest_summary, class_robustness");
+                    + " views: robustness_curve, latest_summary, class_robustness, leaderboard");
         }
         StringBuilder statement = new StringBuilder();
         String line;

@@ -15,7 +15,10 @@ import org.apache.spark.sql.SparkSession;
  *   <li>{@code robustness_curve}: how robust accuracy falls with epsilon, per run and attack, with
  *       the 95 % interval and the run's model;
  *   <li>{@code latest_summary}: the summary of the most recent successful run;
- *   <li>{@code class_robustness}: which classes break first, accuracy per class, attack and epsilon.
+ *   <li>{@code class_robustness}: which classes break first, accuracy per class, attack and epsilon;
+ *   <li>{@code leaderboard}: per model and dataset, its newest successful run's clean accuracy and,
+ *       at every budget it was attacked with, the worst case over attacks (AutoAttack's own figure
+ *       beside it where it ran), with {@code standard} marking RobustBench's budgets.
  * </ul>
  * Restricted to one run ({@code --run}), every view shows only that run.
  */
@@ -25,6 +28,9 @@ public final class AnalystViews {
 
     private static final String LATEST_RUN =
             "(SELECT run_id FROM runs WHERE status = 'succeeded' ORDER BY started_at DESC LIMIT 1)";
+
+    /** RobustBench's standard budgets: L-infinity 8/255 and L2 0.5, matched within this (0.0314 counts as 8/255). */
+    public static final double STANDARD_TOLERANCE = 1e-4;
 
     private AnalystViews() {}
 
@@ -43,7 +49,33 @@ public final class AnalystViews {
                 + " avg(CAST(s.clean_correct AS DOUBLE)) AS clean_accuracy"
                 + " FROM predictions s JOIN runs r ON s.run_id = r.run_id" + only
                 + " GROUP BY s.run_id, s.attack, s.norm, s.epsilon, s.label, r.class_names");
+        views.put("leaderboard", leaderboard(runId));
         return views;
+    }
+
+    /**
+     * The leaderboard's SELECT. A model is its {@code model_uri} on one {@code dataset_uri}; its
+     * newest successful run stands for it. AutoAttack is recognised by the attack type of the
+     * entry in the run's stored config, so an entry with a custom name counts too.
+     */
+    private static String leaderboard(String runId) {
+        return "WITH newest AS (SELECT * FROM (SELECT r.run_id, r.started_at, r.model_uri, r.model_sha256,"
+                + " r.dataset_uri, r.config, row_number() OVER (PARTITION BY r.model_uri, r.dataset_uri"
+                + " ORDER BY r.started_at DESC, r.run_id DESC) AS age FROM runs r WHERE r.status = 'succeeded'"
+                + (runId == null ? "" : " AND r.run_id = '" + runId + "'") + ") WHERE age = 1),"
+                + " cells AS (SELECT n.*, s.attack, s.norm, s.epsilon, s.n, s.robust_accuracy, s.clean_accuracy,"
+                + " coalesce(get_json_object(n.config, concat('$.attacks.', s.attack, '.attack')), s.attack) AS attack_type"
+                + " FROM newest n JOIN summary s ON s.run_id = n.run_id WHERE s.epsilon > 0)"
+                + " SELECT model_uri AS model, dataset_uri AS dataset, run_id, started_at, model_sha256,"
+                + " sha2(config, 256) AS config_hash, max(n) AS n, max(clean_accuracy) AS clean_accuracy, norm, epsilon,"
+                + " (norm = 'linf' AND abs(epsilon - 8.0D / 255) < " + STANDARD_TOLERANCE + "D)"
+                + " OR (norm = 'l2' AND abs(epsilon - 0.5D) < " + STANDARD_TOLERANCE + "D) AS standard,"
+                + " min(robust_accuracy) AS robust_accuracy,"
+                // Ties go to the attack name that sorts first, so the answer does not change between queries.
+                + " min_by(attack, named_struct('accuracy', robust_accuracy, 'attack', attack)) AS attack,"
+                + " min(CASE WHEN attack_type IN ('autoattack', 'autoattack_l2') THEN robust_accuracy END)"
+                + " AS autoattack_accuracy, count(*) AS attacks"
+                + " FROM cells GROUP BY model_uri, dataset_uri, run_id, started_at, model_sha256, config, norm, epsilon";
     }
 
     /** Registers the views; the session's current namespace must hold the result tables. */

@@ -130,6 +130,14 @@ public final class RobustnessReport {
         doc.add(query("SELECT run_id, norm, epsilon, min(robust_accuracy) AS worst_case_accuracy,"
                 + " min_by(attack, robust_accuracy) AS strongest_attack FROM robustness_curve WHERE run_id IN (" + runList
                 + ") GROUP BY run_id, norm, epsilon ORDER BY run_id, norm, epsilon"));
+        if (compare) {
+            doc.add(new Text("The leaderboard: for each model of these runs, its newest successful run's worst case over"
+                    + " attacks at every budget (AutoAttack's own figure beside it where it ran); `standard` marks"
+                    + " RobustBench's budgets, L∞ 8/255 and L2 0.5."));
+            doc.add(query("SELECT model, dataset, run_id, clean_accuracy, norm, epsilon, standard, robust_accuracy, attack,"
+                    + " autoattack_accuracy FROM leaderboard WHERE model IN (SELECT model_uri FROM runs WHERE run_id IN ("
+                    + runList + ")) ORDER BY standard DESC, norm, epsilon, robust_accuracy DESC, model"));
+        }
         doc.add(new Heading(2, "How far each example is from being fooled"));
         doc.add(new Text("`min_epsilon` is, per example and attack, the smallest budget of the sweep (refined by"
                 + " bisection when configured) at which the attack fools the model. Percentiles over the examples"

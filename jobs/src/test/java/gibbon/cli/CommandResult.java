@@ -6,6 +6,12 @@ import java.nio.charset.StandardCharsets;
 
 /** The exit code and captured output of one in-process {@code gibbon} command. */
 record CommandResult(int exitCode, String out, String err) {
+    /** Stderr without the line sql, report and export open with, naming the catalog they read. */
+    String errors() {
+        return err.lines().filter(l -> !l.matches("gibbon \\w+: reading catalog .*"))
+                .map(l -> l + "\n").collect(java.util.stream.Collectors.joining());
+    }
+
     static CommandResult run(String... args) {
         return runWithInput(null, args);
     }

@@ -227,7 +227,7 @@ class ReportTest {
         CommandResult unknown = CommandResult.run(Stream.concat(Stream.of("sql", "--run", "no-such-run", "SELECT 1"),
                 Arrays.stream(settings())).toArray(String[]::new));
         assertEquals(5, unknown.exitCode());
-        assertTrue(unknown.err().contains("no-such-run") && unknown.err().lines().count() == 1, unknown.err());
+        assertTrue(unknown.err().contains("no-such-run") && unknown.errors().lines().count() == 1, unknown.err());
     }
 
     @Test
@@ -308,7 +308,7 @@ class ReportTest {
                 "--set", "dataset.path=" + all.resolve("adversarial_examples.arrow")), Arrays.stream(settings()))
                 .toArray(String[]::new));
         assertEquals(3, mixed.exitCode());
-        assertTrue(mixed.err().contains("--attack") && mixed.err().lines().count() == 1, mixed.err());
+        assertTrue(mixed.err().contains("--attack") && mixed.errors().lines().count() == 1, mixed.err());
     }
 
     @Test
@@ -320,7 +320,7 @@ class ReportTest {
             CommandResult r = CommandResult.run(Stream.concat(Stream.of("sql", write), Arrays.stream(settings()))
                     .toArray(String[]::new));
             assertEquals(5, r.exitCode(), write);
-            assertTrue(r.err().contains("--allow-writes") && r.err().lines().count() == 1, r.err());
+            assertTrue(r.err().contains("--allow-writes") && r.errors().lines().count() == 1, r.err());
         }
         for (String sql : List.of("CALL reporttest.system.expire_snapshots(table => 'robustness.runs', retain_last => 1,"
                 + " older_than => TIMESTAMP '2100-01-01 00:00:00')", "CALL reporttest.system.remove_orphan_files('robustness.runs')",
@@ -328,7 +328,7 @@ class ReportTest {
             CommandResult r = CommandResult.run(Stream.concat(Stream.of("sql", sql), Arrays.stream(settings()))
                     .toArray(String[]::new));
             assertEquals(5, r.exitCode(), sql);
-            assertTrue(r.err().contains("--allow-writes") && r.err().lines().count() == 1, r.err());
+            assertTrue(r.err().contains("--allow-writes") && r.errors().lines().count() == 1, r.err());
         }
         assertTrue(snapshots > 1, "the run committed several snapshots of runs: " + snapshots);
         assertEquals(snapshots, spark().sql("SELECT * FROM reporttest.robustness.runs.snapshots").count(), "runs untouched");
@@ -336,7 +336,7 @@ class ReportTest {
                 "CALL reporttest.system.expire_snapshots(table => 'robustness.no_such_table')"), Arrays.stream(settings()))
                 .toArray(String[]::new));
         assertEquals(5, typo.exitCode(), typo.err());
-        assertTrue(typo.err().contains("no_such_table") && typo.err().lines().count() == 1, typo.err());
+        assertTrue(typo.err().contains("no_such_table") && typo.errors().lines().count() == 1, typo.err());
         assertTrue(spark().catalog().tableExists("reporttest.robustness.runs"));
         CommandResult allowed = CommandResult.run(Stream.concat(Stream.of("sql", "--allow-writes",
                 "DELETE FROM runs WHERE run_id = 'no-such-run'"), Arrays.stream(settings())).toArray(String[]::new));

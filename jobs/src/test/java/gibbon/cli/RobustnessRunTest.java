@@ -243,7 +243,7 @@ class RobustnessRunTest {
         CommandResult bad = CommandResult.run(Stream.concat(Stream.of("sql", "SELECT nope FROM summary"),
                 Arrays.stream(settings())).toArray(String[]::new));
         assertEquals(5, bad.exitCode());
-        assertTrue(bad.err().startsWith("gibbon: error: query:") && bad.err().lines().count() == 1, bad.err());
+        assertTrue(bad.errors().startsWith("gibbon: error: query:") && bad.errors().lines().count() == 1, bad.err());
         assertEquals("", bad.out());
     }
 
