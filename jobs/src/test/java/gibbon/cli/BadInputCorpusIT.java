@@ -29,8 +29,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * one process per case, in a workspace whose warehouse holds one finished run. Each case must
  * exit with its class's code, print one line on stderr that contains its expected text (with
  * {@code --verbose}: that line and a stack trace), and leave every file of the warehouse as it was
- * (no table gets a snapshot). Every case's exit code and message go to the test log; README.md's
- * Troubleshooting section must equal the one generated from the corpus (run with
+ * (no table gets a snapshot). Every case's exit code and message go to the test log; the generated
+ * section of docs/troubleshooting.md must equal the one generated from the corpus (run with
  * {@code -Dgibbon.update-readme=true} to rewrite it).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -38,7 +38,7 @@ class BadInputCorpusIT {
     private static final Path ROOT = Path.of("").toAbsolutePath();
     private static final Path CORPUS = ROOT.resolve("jobs/src/test/resources/bad-inputs");
     private static final Path WORK = ROOT.resolve("jobs/target/bad-inputs");
-    private static final Path README = ROOT.resolve("README.md");
+    private static final Path TROUBLESHOOTING = ROOT.resolve("docs/troubleshooting.md");
     private static final String BEGIN = "<!-- troubleshooting: generated from jobs/src/test/resources/bad-inputs/cases.conf -->";
     private static final String END = "<!-- end of troubleshooting -->";
     private static final Map<String, Integer> EXIT = Map.of("config", 2, "data", 3, "model", 4, "query", 5);
@@ -121,23 +121,23 @@ class BadInputCorpusIT {
 
     @Test
     @Order(2)
-    void readmeTroubleshootingMatchesTheCorpus() throws IOException {
+    void troubleshootingDocMatchesTheCorpus() throws IOException {
         String generated = troubleshooting(cases());
         Files.writeString(ROOT.resolve("jobs/target/troubleshooting.md"), generated);
-        String readme = Files.readString(README);
-        int begin = readme.indexOf(BEGIN);
-        int end = readme.indexOf(END);
-        assertTrue(begin >= 0 && end > begin, "README.md needs the markers " + BEGIN + " and " + END);
-        String current = readme.substring(begin, end + END.length());
+        String doc = Files.readString(TROUBLESHOOTING);
+        int begin = doc.indexOf(BEGIN);
+        int end = doc.indexOf(END);
+        assertTrue(begin >= 0 && end > begin, "docs/troubleshooting.md needs the markers " + BEGIN + " and " + END);
+        String current = doc.substring(begin, end + END.length());
         if (!current.equals(generated) && Boolean.getBoolean("gibbon.update-readme")) {
-            Files.writeString(README, readme.substring(0, begin) + generated + readme.substring(end + END.length()));
+            Files.writeString(TROUBLESHOOTING, doc.substring(0, begin) + generated + doc.substring(end + END.length()));
             return;
         }
-        assertEquals(generated, current, "README.md's Troubleshooting differs from the corpus (the generated section is"
+        assertEquals(generated, current, "docs/troubleshooting.md differs from the corpus (the generated section is"
                 + " in jobs/target/troubleshooting.md; -Dgibbon.update-readme=true rewrites it)");
     }
 
-    /** The README section: per class, each case's message as observed (workspace paths shortened). */
+    /** The generated section of docs/troubleshooting.md: per class, each case's message as observed (workspace paths shortened). */
     private static String troubleshooting(List<Case> cases) {
         StringBuilder out = new StringBuilder(BEGIN).append("\n");
         for (String kind : List.of("config", "data", "model", "query")) {
