@@ -21,7 +21,9 @@ import java.util.List;
  * gradients of the cross-entropy loss or of any differentiable loss of the logits. Inputs are always in [0, 1]; the
  * mapping to the model's own value range and the per-channel normalisation happen inside the
  * differentiable forward pass, so epsilon stays in [0, 1] pixel units. Thread-safe: concurrent
- * Spark tasks in one executor share one instance. {@link ModelLoader} makes one.
+ * Spark tasks in one executor share one instance, and its passes run one at a time, because
+ * concurrent forward and backward passes through one shared network gave wrong values (NaN logits,
+ * rows that differ between identical runs). {@link ModelLoader} makes one.
  *
  * <p>Input gradients do not use DJL's GradientCollector: it is guarded by a process-wide flag, so
  * two tasks collecting at once fail. libtorch's grad mode is per thread, so each call enables it
@@ -97,6 +99,12 @@ public final class Classifier implements TargetModel, AutoCloseable {
     /** Logits for a batch of inputs in [0, 1], without building a graph. */
     @Override
     public NDArray logits(NDArray x) {
+        synchronized (model) {
+            return logitsAlone(x);
+        }
+    }
+
+    private NDArray logitsAlone(NDArray x) {
         boolean previous = JniUtils.isGradMode();
         JniUtils.setGradMode(false);
         try {
@@ -127,6 +135,12 @@ public final class Classifier implements TargetModel, AutoCloseable {
 
     /** @param inChannelsLast whether the input enters the network in channels-last layout */
     Gradient gradient(NDArray x, LogitLoss loss, boolean inChannelsLast) {
+        synchronized (model) {
+            return gradientAlone(x, loss, inChannelsLast);
+        }
+    }
+
+    private Gradient gradientAlone(NDArray x, LogitLoss loss, boolean inChannelsLast) {
         boolean previous = JniUtils.isGradMode();
         try {
             JniUtils.setGradMode(false);
