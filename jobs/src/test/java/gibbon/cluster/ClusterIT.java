@@ -152,16 +152,29 @@ class ClusterIT {
         Files.createDirectories(events);
         Process driver = submit("executor-loss", "spark.eventLog.enabled=true", "spark.eventLog.dir=" + events.toUri(),
                 "spark.eventLog.compress=false", "spark.eventLog.rolling.enabled=false");
-        // PGD is the long unit: once it reports progress short of its total, its tasks run on both executors.
+        // Once PGD, the long unit, reports progress, kill the first executor its log shows running a task.
         Matcher progress = StandaloneCluster.awaitMatch(WORK.resolve("executor-loss.log"),
                 Pattern.compile("attack pgd: (\\d+)/(\\d+) examples"), 240);
-        assertTrue(Long.parseLong(progress.group(1)) < Long.parseLong(progress.group(2)),
-                "pgd finished before the kill: " + progress.group());
-        List<ProcessHandle> executors = cluster.executors();
-        assertEquals(2, executors.size(), "executor JVMs while pgd runs");
-        ProcessHandle victim = executors.get(0);
+        ProcessHandle victim = null;
+        List<String> running = List.of();
+        for (long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60); victim == null;) {
+            List<ProcessHandle> executors = cluster.executors();
+            assertEquals(2, executors.size(), "executor JVMs while the attacks run");
+            for (ProcessHandle e : executors) {
+                running = cluster.runningTasks(e);
+                if (!running.isEmpty()) {
+                    victim = e;
+                    break;
+                }
+            }
+            if (victim == null) {
+                assertTrue(System.nanoTime() < deadline, "no executor ran a task after " + progress.group());
+                Thread.sleep(50);
+            }
+        }
         String victimId = executorId(victim);
-        System.out.println("killing executor " + victimId + " (pid " + victim.pid() + ") at " + progress.group());
+        System.out.println("killing executor " + victimId + " (pid " + victim.pid() + ") running task " + running
+                + ", after " + progress.group());
         victim.destroyForcibly();
         awaitSuccess(driver, "executor-loss");
         Row c = checksum("executor-loss");

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -130,6 +131,35 @@ final class StandaloneCluster implements AutoCloseable {
                     .forEach(out::add);
         }
         return out;
+    }
+
+    private static final Pattern TASK_STARTED = Pattern.compile("Running task (\\S+ in stage \\S+) \\(TID (\\d+)\\)");
+    private static final Pattern TASK_FINISHED = Pattern.compile("Finished task \\S+ in stage \\S+ \\(TID (\\d+)\\)");
+
+    /**
+     * The tasks an executor JVM is running now, by its log under the Worker's folder: started and not
+     * yet finished ("0.0 in stage 3.0" each).
+     */
+    List<String> runningTasks(ProcessHandle executor) throws IOException {
+        List<String> args = List.of(executor.info().arguments().orElseThrow());
+        String app = args.get(args.indexOf("--app-id") + 1);
+        String id = args.get(args.indexOf("--executor-id") + 1);
+        Map<String, String> running = new LinkedHashMap<>();
+        try (Stream<Path> workers = Files.list(work)) {
+            for (Path log : workers.map(w -> w.resolve(app).resolve(id).resolve("stderr")).filter(Files::isRegularFile)
+                    .toList()) {
+                for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
+                    Matcher started = TASK_STARTED.matcher(line);
+                    Matcher finished = TASK_FINISHED.matcher(line);
+                    if (started.find()) {
+                        running.put(started.group(2), started.group(1));
+                    } else if (finished.find()) {
+                        running.remove(finished.group(1));
+                    }
+                }
+            }
+        }
+        return new ArrayList<>(running.values());
     }
 
     static void awaitLine(Path log, String text, int seconds) throws IOException, InterruptedException {
