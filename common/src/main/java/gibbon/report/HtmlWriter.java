@@ -41,21 +41,24 @@ public final class HtmlWriter {
                 html.append(markdown(t.markdown()));
             } else if (block instanceof ReportDocument.Facts f) {
                 html.append(facts(f.rows()));
-            } else if (block instanceof ReportDocument.Code c && c.cell()) {
-                html.append("<pre><code>").append(escape(c.text())).append("</code></pre>\n");
             } else if (block instanceof ReportDocument.Code c) {
                 html.append("<details><summary>").append(escape(c.caption())).append("</summary><pre><code>")
                         .append(escape(c.text())).append("</code></pre></details>\n");
             } else if (block instanceof ReportDocument.Query q) {
-                html.append("<details><summary>query</summary><pre><code>").append(escape(q.code()))
-                        .append("</code></pre></details>\n").append(table(q.columns(), q.rows()));
+                html.append("<details><summary>query (result: ").append(dataLink(q.data())).append(")</summary><pre><code>")
+                        .append(escape(q.sql())).append("</code></pre></details>\n").append(table(q.columns(), q.rows()));
             } else if (block instanceof ReportDocument.Figure f) {
                 html.append("<figure><img src=\"data:image/png;base64,").append(Base64.getEncoder().encodeToString(f.png()))
                         .append("\" alt=\"").append(escape(f.caption())).append("\"><figcaption>").append(escape(f.caption()))
-                        .append("</figcaption></figure>\n");
+                        .append(" Data: ").append(dataLink(f.data())).append(".</figcaption></figure>\n");
             }
         }
         return html.append("</body>\n</html>\n").toString();
+    }
+
+    private static String dataLink(ReportDocument.Data data) {
+        String path = NotebookWriter.DATA_FOLDER + "/" + data.fileName();
+        return "<a href=\"" + escape(path) + "\">" + escape(path) + "</a>";
     }
 
     /** A result table; numeric cells right-aligned. */

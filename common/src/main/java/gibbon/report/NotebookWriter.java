@@ -4,20 +4,37 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 
 /**
  * Renders a {@link ReportDocument} as a Jupyter notebook (nbformat 4.5) whose outputs are already
- * embedded, so it reads on GitHub or in VS Code without a kernel. Queries become Python cells that
- * run the SQL through PySpark, with their result tables as outputs; figures become cells that
- * display the PNG saved next to the notebook.
+ * embedded, so it reads on GitHub or in VS Code without a kernel, and which re-runs: query cells
+ * read their saved results from {@value #DATA_FOLDER}/ (or re-run the SQL once the live-catalog cell
+ * has opened one), figure cells redraw with matplotlib from their data, with the saved PNG as output
+ * until they run. The first code cell is tagged {@code parameters}, as papermill expects.
  */
 public final class NotebookWriter {
+    /** The folder, next to the notebook, that holds the data behind its tables and figures. */
+    public static final String DATA_FOLDER = "data";
+
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private NotebookWriter() {}
+
+    /** The Python functions the figure cells draw with (load, sql and one draw_ function per figure). */
+    public static String figureFunctions() {
+        try (InputStream in = NotebookWriter.class.getResourceAsStream("figures.py")) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8).strip();
+        } catch (IOException e) {
+            throw new UncheckedIOException("figures.py is missing from the Gibbon jar", e);
+        }
+    }
 
     /** The notebook as JSON text. */
     public static String write(ReportDocument doc) {
@@ -48,12 +65,12 @@ public final class NotebookWriter {
                 ObjectNode data = JSON.createObjectNode();
                 data.put("text/html", HtmlWriter.table(q.columns(), q.rows()));
                 data.put("text/plain", PlainTable.format(q.columns(), q.rows()));
-                out.code(q.code(), data);
+                out.code("sql(\"\"\"" + q.sql() + "\"\"\", \"" + q.data().fileName() + "\")", data);
             } else if (block instanceof ReportDocument.Figure f) {
                 ObjectNode data = JSON.createObjectNode();
                 data.put("image/png", Base64.getEncoder().encodeToString(f.png()));
-                data.put("text/plain", "<IPython.core.display.Image object>");
-                out.code("from IPython.display import Image\nImage(filename=\"" + f.fileName() + "\")", data);
+                data.put("text/plain", "<Figure>");
+                out.code(f.redraw(), data);
                 out.markdown("*" + f.caption() + "*");
             }
         }
@@ -98,7 +115,10 @@ public final class NotebookWriter {
             cell.put("cell_type", "code");
             cell.put("id", "cell-" + cells.size());
             cell.put("execution_count", ++executionCount);
-            cell.putObject("metadata");
+            ObjectNode metadata = cell.putObject("metadata");
+            if (executionCount == 1) {
+                metadata.putArray("tags").add("parameters");
+            }
             source(cell, text);
             ArrayNode outputs = cell.putArray("outputs");
             if (result != null) {

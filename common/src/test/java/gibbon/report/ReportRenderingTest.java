@@ -98,14 +98,18 @@ class ReportRenderingTest {
         ReportDocument doc = new ReportDocument("r <1>");
         doc.add(new ReportDocument.Heading(1, "Section"));
         doc.add(new ReportDocument.Text("A `code` and **bold** line.\n\n- one\n- two"));
-        doc.add(new ReportDocument.Query("sql(\"SELECT 1\")", List.of("class"), List.of(List.of("<script>alert(1)</script>"))));
+        doc.add(new ReportDocument.Query("SELECT 1", List.of("class"), List.of(List.of("<script>alert(1)</script>")),
+                new ReportDocument.Data("table_01.csv", "class\n<script>alert(1)</script>\n")));
         RobustnessCurves.Curve curve = new RobustnessCurves.Curve("pgd", "linf", 0.9, 0, "r", 0, List.of(
                 new RobustnessCurves.Point(0, 0.9, 0.85, 0.93), new RobustnessCurves.Point(0.1, 0.2, 0.15, 0.26)));
-        doc.add(new ReportDocument.Figure("f.png", RobustnessCurves.png(List.of(curve)), "caption"));
+        doc.add(new ReportDocument.Figure("f.png", RobustnessCurves.png(List.of(curve)), "caption",
+                new ReportDocument.Data("f.csv", "epsilon\n0.1\n"), "draw(load(\"f.csv\"))"));
         String html = HtmlWriter.write(doc);
         assertTrue(!html.contains("<script>") && html.contains("&lt;script&gt;"), "data never becomes markup");
         assertTrue(html.contains("<code>code</code>") && html.contains("<strong>bold</strong>") && html.contains("<li>two</li>"));
         assertTrue(html.contains("data:image/png;base64,"));
+        assertTrue(html.contains("<a href=\"data/f.csv\">") && html.contains("<a href=\"data/table_01.csv\">"),
+                "the page links the data behind its figure and table");
         JsonNode nb = new ObjectMapper().readTree(NotebookWriter.write(doc));
         assertEquals(4, nb.get("nbformat").asInt());
         Set<String> ids = new HashSet<>();
@@ -117,6 +121,22 @@ class ReportRenderingTest {
             }
         }
         assertEquals(2, counts);
+        JsonNode query = nb.get("cells").get(3);
+        assertEquals("sql(\"\"\"SELECT 1\"\"\", \"table_01.csv\")", query.get("source").get(0).asText());
+        assertEquals("parameters", query.path("metadata").path("tags").path(0).asText(), "the first code cell");
+        assertEquals("draw(load(\"f.csv\"))", nb.get("cells").get(4).get("source").get(0).asText());
+    }
+
+    @Test
+    void localPathsAreHiddenAndRemoteOnesKept() {
+        LocalPaths paths = new LocalPaths(Path.of("/srv/gibbon"));
+        assertEquals("model models/cnn.pt, data …/fashion-mnist/t10k.gz, warehouse warehouse",
+                paths.hide("model /srv/gibbon/models/cnn.pt, data file:/usr/share/fashion-mnist/t10k.gz, warehouse"
+                        + " file:///srv/gibbon/warehouse/"));
+        String kept = "hdfs://nn:8020/user/a/wh s3a://bucket/x/y jdbc:postgresql://db:5432/gibbon 8/255 docs/queries.md"
+                + " T-shirt/top examples/s";
+        assertEquals(kept, paths.hide(kept));
+        assertEquals("{\"uri\":\"…/b/c.pt\"}", paths.hide("{\"uri\":\"/a/b/c.pt\"}"));
     }
 
     private static int redPixels(byte[] png) throws Exception {

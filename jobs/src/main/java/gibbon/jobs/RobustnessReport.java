@@ -9,13 +9,18 @@ import gibbon.report.ExampleGrid;
 import gibbon.report.HtmlWriter;
 import gibbon.report.NotebookWriter;
 import gibbon.report.ReportDocument;
+import gibbon.report.LocalPaths;
 import gibbon.report.ReportDocument.Code;
+import gibbon.report.ReportDocument.Data;
 import gibbon.report.ReportDocument.Facts;
 import gibbon.report.ReportDocument.Figure;
 import gibbon.report.ReportDocument.Heading;
 import gibbon.report.ReportDocument.Query;
 import gibbon.report.ReportDocument.Text;
 import gibbon.report.RobustnessCurves;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -23,6 +28,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.AbstractMap.SimpleEntry;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -44,6 +50,7 @@ import org.apache.spark.sql.SparkSession;
 public final class RobustnessReport {
     /** Examples shown in an adversarial-example grid. */
     private static final int GRID_EXAMPLES = 6;
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final SparkSession spark;
     private final ExperimentConfig config;
@@ -78,7 +85,10 @@ public final class RobustnessReport {
      */
     public Written write(List<String> runIds, Path root, Map<String, Double> epsilons) {
         List<RunInfo> runs = runIds.stream().map(this::runInfo).toList();
-        List<Point> points = points(runIds);
+        String curveSql = "SELECT run_id, attack, norm, epsilon, robust_accuracy, ci_low, ci_high, clean_accuracy FROM"
+                + " robustness_curve WHERE run_id IN (" + runIds.stream().map(r -> "'" + r + "'")
+                        .collect(Collectors.joining(", ")) + ") ORDER BY run_id, attack, epsilon";
+        List<Point> points = points(curveSql);
         List<String> attacks = points.stream().map(Point::attack).distinct().sorted().toList();
         boolean compare = runs.size() > 1;
         String folderName = compare ? "compare-" + String.join("_vs_", runIds) : runIds.get(0);
@@ -86,6 +96,7 @@ public final class RobustnessReport {
         ReportDocument doc = new ReportDocument(compare
                 ? "Gibbon robustness comparison: " + String.join(" vs ", runIds)
                 : "Gibbon robustness report: run " + runIds.get(0));
+        doc.add(new Code("python", "parameters", parametersCell(runIds), true));
         doc.add(new Text(introduction(runs, compare)));
         doc.add(new Heading(1, "Lineage"));
         for (int i = 0; i < runs.size(); i++) {
@@ -95,12 +106,13 @@ public final class RobustnessReport {
             doc.add(new Facts(lineage(runs.get(i))));
             doc.add(new Code("json", "the run's config, defaults included (runs.config)", prettyConfig(runs.get(i)), false));
         }
-        doc.add(new Heading(1, "Opening the tables yourself"));
-        doc.add(new Text("Every table below is a Spark SQL query over the result tables. To rerun them, start"
-                + " Jupyter with PySpark 4.1 and run this cell first: it opens the Iceberg catalog Gibbon wrote to and"
-                + " defines the analyst views."));
-        doc.add(new Code("python", "open the result tables", setupCell(), true));
-
+        doc.add(new Heading(1, "Re-running this notebook"));
+        doc.add(new Text("Every table and figure below is a cell that re-runs: a query cell reads the result it"
+                + " saved under `data/`, a figure cell redraws with matplotlib from the data saved beside it. With"
+                + " PySpark 4.1 and `GIBBON_WAREHOUSE` set, the live-catalog cell opens the result tables and the"
+                + " same cells query them instead; `RUN_IDS` may then name other runs."));
+        doc.add(new Code("python", "the figure functions", NotebookWriter.figureFunctions(), true));
+        doc.add(new Code("python", "optional: open the live catalog", liveCatalogCell(), true));
         doc.add(new Heading(1, "Robust accuracy against the budget ε"));
         doc.add(new Text("Robust accuracy is the share of examples still classified correctly when an attack may"
                 + " change each pixel by at most ε (L∞) or the whole image by at most ε in Euclidean length (L2);"
@@ -111,44 +123,46 @@ public final class RobustnessReport {
         doc.add(new Figure("robustness_curve.png", RobustnessCurves.png(curves(runs, points, attacks)),
                 "Robust accuracy vs ε per attack, L∞ and L2 budgets in separate panels; ε is linear up to the smallest"
                         + " budget measured and logarithmic above, so small budgets get room"
-                        + (compare ? "; line style tells the runs apart" : "") + "."));
+                        + (compare ? "; line style tells the runs apart" : "") + ".",
+                csv("robustness_curve.csv", curveSql), "draw_robustness_curve(load(\"robustness_curve.csv\", \"\"\""
+                        + curveSql + "\"\"\"))"));
         String runList = runIds.stream().map(r -> "'" + r + "'").collect(Collectors.joining(", "));
         if (compare) {
             StringBuilder pivot = new StringBuilder();
             for (int i = 0; i < runIds.size(); i++) {
                 pivot.append(i > 0 ? ", " : "").append("'").append(runIds.get(i)).append("' AS run_").append(i + 1);
             }
-            doc.add(query("SELECT * FROM (SELECT attack, norm, epsilon, run_id, robust_accuracy FROM robustness_curve"
+            query(doc, "SELECT * FROM (SELECT attack, norm, epsilon, run_id, robust_accuracy FROM robustness_curve"
                     + " WHERE run_id IN (" + runList + ")) PIVOT (first(robust_accuracy) FOR run_id IN (" + pivot
-                    + ")) ORDER BY norm, attack, epsilon"));
+                    + ")) ORDER BY norm, attack, epsilon");
         } else {
-            doc.add(query("SELECT attack, norm, epsilon, n, robust_accuracy, ci_low, ci_high, attack_success_rate"
-                    + " FROM robustness_curve WHERE run_id = '" + runIds.get(0) + "' ORDER BY norm, attack, epsilon"));
+            query(doc, "SELECT attack, norm, epsilon, n, robust_accuracy, ci_low, ci_high, attack_success_rate"
+                    + " FROM robustness_curve WHERE run_id = '" + runIds.get(0) + "' ORDER BY norm, attack, epsilon");
         }
         doc.add(new Text("The worst case over attacks at each budget is the number to quote: a model is only as"
                 + " robust as the strongest attack tried says."));
-        doc.add(query("SELECT run_id, norm, epsilon, min(robust_accuracy) AS worst_case_accuracy,"
+        query(doc, "SELECT run_id, norm, epsilon, min(robust_accuracy) AS worst_case_accuracy,"
                 + " min_by(attack, robust_accuracy) AS strongest_attack FROM robustness_curve WHERE run_id IN (" + runList
-                + ") GROUP BY run_id, norm, epsilon ORDER BY run_id, norm, epsilon"));
+                + ") GROUP BY run_id, norm, epsilon ORDER BY run_id, norm, epsilon");
         if (compare) {
             doc.add(new Text("The leaderboard: for each model of these runs, its newest successful run's worst case over"
                     + " attacks at every budget (AutoAttack's own figure beside it where it ran); `standard` marks"
                     + " RobustBench's budgets, L∞ 8/255 and L2 0.5."));
-            doc.add(query("SELECT model, dataset, run_id, clean_accuracy, norm, epsilon, standard, robust_accuracy, attack,"
+            query(doc, "SELECT model, dataset, run_id, clean_accuracy, norm, epsilon, standard, robust_accuracy, attack,"
                     + " autoattack_accuracy FROM leaderboard WHERE model IN (SELECT model_uri FROM runs WHERE run_id IN ("
-                    + runList + ")) ORDER BY standard DESC, norm, epsilon, robust_accuracy DESC, model"));
+                    + runList + ")) ORDER BY standard DESC, norm, epsilon, robust_accuracy DESC, model");
         }
         doc.add(new Heading(2, "How far each example is from being fooled"));
         doc.add(new Text("`min_epsilon` is, per example and attack, the smallest budget of the sweep (refined by"
                 + " bisection when configured) at which the attack fools the model. Percentiles over the examples"
                 + " the model gets right: half of them fall at the median or below. Examples never fooled within"
                 + " the sweep are counted in `never_fooled`."));
-        doc.add(query("SELECT run_id, attack, norm, count(*) AS clean_correct, count(min_epsilon) AS fooled,"
+        query(doc, "SELECT run_id, attack, norm, count(*) AS clean_correct, count(min_epsilon) AS fooled,"
                 + " count(*) - count(min_epsilon) AS never_fooled, percentile(min_epsilon, 0.25) AS p25,"
                 + " percentile(min_epsilon, 0.5) AS median, percentile(min_epsilon, 0.75) AS p75 FROM"
                 + " (SELECT DISTINCT run_id, example_id, attack, norm, min_epsilon FROM predictions"
                 + " WHERE run_id IN (" + runList + ") AND clean_correct) GROUP BY run_id, attack, norm"
-                + " ORDER BY run_id, norm, attack"));
+                + " ORDER BY run_id, norm, attack");
 
         for (int i = 0; i < runs.size(); i++) {
             RunInfo run = runs.get(i);
@@ -158,11 +172,16 @@ public final class RobustnessReport {
             doc.add(new Heading(1, "Which classes break first" + (compare ? " (run_" + (i + 1) + ")" : "")));
             doc.add(new Text("Accuracy per true class at " + describe(chosen) + ", clean beside each attack. Classes"
                     + " are sorted by their mean accuracy under the attacks, most fragile first."));
-            doc.add(new Figure("class_robustness" + suffix + ".png", classChart(run, chosen, attacks),
-                    "Per-class accuracy at " + describe(chosen) + ", most fragile classes first."));
-            doc.add(query("SELECT class_name, attack, epsilon, n, robust_accuracy, clean_accuracy FROM class_robustness"
+            String classSql = "SELECT class_name, attack, epsilon, robust_accuracy, clean_accuracy FROM class_robustness"
+                    + " WHERE run_id = '" + run.id() + "' AND (" + budgetFilter(chosen) + ") ORDER BY class_name, attack";
+            String classData = "class_robustness" + suffix + ".csv";
+            doc.add(new Figure("class_robustness" + suffix + ".png", classChart(classSql, chosen, attacks),
+                    "Per-class accuracy at " + describe(chosen) + ", most fragile classes first.", csv(classData, classSql),
+                    "draw_class_robustness(load(\"" + classData + "\", \"\"\"" + classSql + "\"\"\"), \"class_robustness"
+                            + suffix + "\")"));
+            query(doc, "SELECT class_name, attack, epsilon, n, robust_accuracy, clean_accuracy FROM class_robustness"
                     + " WHERE run_id = '" + run.id() + "' AND (" + budgetFilter(chosen) + ")"
-                    + " ORDER BY robust_accuracy, class_name, attack"));
+                    + " ORDER BY robust_accuracy, class_name, attack");
             doc.add(new Heading(1, "Adversarial examples" + (compare ? " (run_" + (i + 1) + ")" : "")));
             doc.add(new Text("The picture behind the numbers: each row is a test image, the change the attack made"
                     + " (amplified so it is visible, mid-grey = unchanged, one gain per grid written above it), and the"
@@ -183,18 +202,24 @@ public final class RobustnessReport {
                 doc.add(new Text("No grid: this run stored no adversarial inputs (`output.adversarial-fraction = 0`), or"
                         + " too few to show fooled and resisted examples in the proportion the attack achieved."));
             }
-            doc.add(query("SELECT attack, count(DISTINCT example_id) AS examples, count(*) AS tensors FROM"
-                    + " adversarial_examples WHERE run_id = '" + run.id() + "' GROUP BY attack ORDER BY attack"));
+            query(doc, "SELECT attack, count(DISTINCT example_id) AS examples, count(*) AS tensors FROM"
+                    + " adversarial_examples WHERE run_id = '" + run.id() + "' GROUP BY attack ORDER BY attack");
         }
         return save(folder, doc);
     }
 
-    private Written save(Path folder, ReportDocument doc) {
+    /** Writes the report with local paths hidden: figures, data files, notebook and page. */
+    private Written save(Path folder, ReportDocument made) {
+        ReportDocument doc = made.mapText(new LocalPaths(Path.of(""))::hide);
         List<Path> files = new ArrayList<>();
         try {
-            Files.createDirectories(folder);
+            Files.createDirectories(folder.resolve(NotebookWriter.DATA_FOLDER));
             for (Figure f : doc.figures()) {
                 files.add(Files.write(folder.resolve(f.fileName()), f.png()));
+            }
+            for (Data d : doc.data()) {
+                files.add(Files.writeString(folder.resolve(NotebookWriter.DATA_FOLDER).resolve(d.fileName()), d.text(),
+                        StandardCharsets.UTF_8));
             }
             files.add(Files.writeString(folder.resolve("report.ipynb"), NotebookWriter.write(doc), StandardCharsets.UTF_8));
             files.add(Files.writeString(folder.resolve("report.html"), HtmlWriter.write(doc), StandardCharsets.UTF_8));
@@ -214,11 +239,8 @@ public final class RobustnessReport {
         return new RunInfo(runId, row, classNames);
     }
 
-    private List<Point> points(List<String> runIds) {
-        String in = runIds.stream().map(r -> "'" + r + "'").collect(Collectors.joining(", "));
-        return spark.sql("SELECT run_id, attack, norm, epsilon, robust_accuracy, ci_low, ci_high, clean_accuracy FROM"
-                        + " robustness_curve WHERE run_id IN (" + in + ") ORDER BY run_id, attack, epsilon")
-                .collectAsList().stream()
+    private List<Point> points(String curveSql) {
+        return spark.sql(curveSql).collectAsList().stream()
                 .map(r -> new Point(r.getString(0), r.getString(1), r.getString(2), r.getDouble(3), r.getDouble(4),
                         r.getDouble(5), r.getDouble(6), r.getDouble(7)))
                 .toList();
@@ -269,9 +291,8 @@ public final class RobustnessReport {
         return chosen;
     }
 
-    private byte[] classChart(RunInfo run, Map<String, Double> chosen, List<String> attacks) {
-        List<Row> rows = spark.sql("SELECT class_name, attack, epsilon, robust_accuracy, clean_accuracy FROM"
-                + " class_robustness WHERE run_id = '" + run.id() + "' AND (" + budgetFilter(chosen) + ")").collectAsList();
+    private byte[] classChart(String classSql, Map<String, Double> chosen, List<String> attacks) {
+        List<Row> rows = spark.sql(classSql).collectAsList();
         Map<String, Double> meanByClass = rows.stream().collect(Collectors.groupingBy(r -> r.getString(0),
                 Collectors.averagingDouble(r -> r.getDouble(3))));
         List<String> classes = meanByClass.keySet().stream()
@@ -329,15 +350,18 @@ public final class RobustnessReport {
             return null;
         }
         String title = attack + " at ε = " + number(epsilon) + " (" + RobustnessCurves.normName(norm) + ")";
-        return new Figure("adversarial_examples_" + norm + suffix + ".png", ExampleGrid.png(title, grid),
-                ExampleGrid.caption(title, grid, successRate));
+        String name = "adversarial_examples_" + norm + suffix;
+        return new Figure(name + ".png", ExampleGrid.png(title, grid), ExampleGrid.caption(title, grid, successRate),
+                new Data(name + ".json", gridJson(title, attack, norm, epsilon, successRate, grid)),
+                "draw_example_grid(load(\"" + name + ".json\"), \"" + name + "\")");
     }
 
-    private Query query(String sql) {
+    /** Adds the table a query gives, its result saved as the next {@code table_NN.csv}. */
+    private void query(ReportDocument doc, String sql) {
         Dataset<Row> result = spark.sql(sql);
-        List<String> columns = List.of(result.columns());
+        List<Row> collected = result.collectAsList();
         List<List<String>> rows = new ArrayList<>();
-        for (Row r : result.collectAsList()) {
+        for (Row r : collected) {
             List<String> cells = new ArrayList<>();
             for (int i = 0; i < r.length(); i++) {
                 Object v = r.get(i);
@@ -345,39 +369,86 @@ public final class RobustnessReport {
             }
             rows.add(cells);
         }
-        return new Query("sql(\"\"\"" + sql + "\"\"\")", columns, rows);
+        long tables = doc.blocks().stream().filter(Query.class::isInstance).count();
+        String file = String.format(Locale.ROOT, "table_%02d.csv", tables + 1);
+        doc.add(new Query(sql, List.of(result.columns()), rows,
+                new Data(file, QueryFormat.CSV.render(result.schema(), collected))));
     }
 
-    private String setupCell() {
+    /** A figure's data: the exact result of its query, as CSV. */
+    private Data csv(String file, String sql) {
+        Dataset<Row> result = spark.sql(sql);
+        return new Data(file, QueryFormat.CSV.render(result.schema(), result.collectAsList()));
+    }
+
+    private static String gridJson(String title, String attack, String norm, double epsilon, double successRate,
+            List<ExampleGrid.Row> grid) {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("title", title).put("attack", attack).put("norm", norm).put("epsilon", epsilon)
+                .put("success_rate", successRate).put("gain", ExampleGrid.gain(grid));
+        ArrayNode shape = root.putArray("shape");
+        Arrays.stream(grid.get(0).shape()).forEach(shape::add);
+        ArrayNode rows = root.putArray("rows");
+        for (ExampleGrid.Row r : grid) {
+            ObjectNode row = rows.addObject().put("example_id", r.exampleId()).put("true_class", r.trueClass())
+                    .put("clean_predicted", r.cleanPrediction()).put("clean_confidence", r.cleanConfidence())
+                    .put("predicted", r.adversarialPrediction()).put("confidence", r.adversarialConfidence())
+                    .put("fooled", !r.adversarialPrediction().equals(r.trueClass()));
+            ArrayNode original = row.putArray("original");
+            ArrayNode adversarial = row.putArray("adversarial");
+            for (int i = 0; i < r.original().length; i++) {
+                original.add(r.original()[i]);
+                adversarial.add(r.adversarial()[i]);
+            }
+        }
+        try {
+            return JSON.writeValueAsString(root) + "\n";
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The notebook's first code cell: which runs, and where their data lives. */
+    private String parametersCell(List<String> runIds) {
+        String ids = runIds.stream().map(r -> "\"" + r + "\"").collect(Collectors.joining(", "));
+        return String.join("\n",
+                "# Parameters. The cells read the data saved in DATA_DIR next to this notebook. Set GIBBON_WAREHOUSE to",
+                "# query the live catalog with PySpark 4.1 instead; RUN_IDS may then name other runs.",
+                "import os",
+                "REPORT_RUN_IDS = [" + ids + "]",
+                "RUN_IDS = REPORT_RUN_IDS",
+                "DATA_DIR = os.environ.get(\"GIBBON_REPORT_DATA\", \"" + NotebookWriter.DATA_FOLDER + "\")",
+                "# This report was made from the " + config.catalogType() + " catalog '" + config.catalog()
+                        + "', warehouse " + ResultCatalog.warehouse(config) + ".",
+                "WAREHOUSE = os.environ.get(\"GIBBON_WAREHOUSE\")");
+    }
+
+    /** Opens the Iceberg catalog the report was made from, when WAREHOUSE is set, and defines the views. */
+    private String liveCatalogCell() {
         String catalog = config.catalog();
         String prefix = "spark.sql.catalog." + catalog;
         Map<String, String> properties = ResultCatalog.propertiesWithoutCredentials(config);
         String packages = "org.apache.iceberg:iceberg-spark-runtime-4.1_2.13:1.11.0"
                 + (properties.getOrDefault("uri", "").startsWith("jdbc:postgresql:") ? ",org.postgresql:postgresql:42.7.14" : "");
         List<String> lines = new ArrayList<>(List.of(
-                "# PySpark 4.1 with the Iceberg runtime, opening the catalog this report was made from.",
-                "import os",
-                "from pyspark.sql import SparkSession",
-                "spark = (SparkSession.builder",
-                "         .config(\"spark.jars.packages\", \"" + packages + "\")",
-                "         .config(\"spark.sql.extensions\", \"org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions\")",
-                "         .config(\"" + prefix + "\", \"org.apache.iceberg.spark.SparkCatalog\")",
-                "         .config(\"" + prefix + ".type\", \"" + config.catalogType() + "\")",
-                "         .config(\"" + prefix + ".warehouse\", \"" + ResultCatalog.warehouse(config) + "\")"));
+                "# Optional, with PySpark 4.1: the cells below then query the result tables themselves.",
+                "if WAREHOUSE:",
+                "    from pyspark.sql import SparkSession",
+                "    spark = (SparkSession.builder",
+                "             .config(\"spark.jars.packages\", \"" + packages + "\")",
+                "             .config(\"spark.sql.extensions\", \"org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions\")",
+                "             .config(\"" + prefix + "\", \"org.apache.iceberg.spark.SparkCatalog\")",
+                "             .config(\"" + prefix + ".type\", \"" + config.catalogType() + "\")",
+                "             .config(\"" + prefix + ".warehouse\", WAREHOUSE)"));
         // Credentials are never written into a report: the cell reads them from the environment.
-        properties.forEach((key, value) -> lines.add("         .config(\"" + prefix + "." + key + "\", "
+        properties.forEach((key, value) -> lines.add("             .config(\"" + prefix + "." + key + "\", "
                 + (value.equals(ConfigLoader.REDACTED) ? "os.environ[\"GIBBON_CATALOG_"
                         + key.substring(key.lastIndexOf('.') + 1).toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]", "_") + "\"]"
                         : "\"" + value.replace("\\", "\\\\").replace("\"", "\\\"") + "\"") + ")"));
-        lines.addAll(List.of(
-                "         .getOrCreate())",
-                "spark.sql(\"USE " + catalog + "." + config.namespace() + "\")",
-                AnalystViews.definitions(null).entrySet().stream()
-                        .map(e -> "spark.sql(\"\"\"CREATE OR REPLACE TEMPORARY VIEW " + e.getKey() + " AS " + e.getValue() + "\"\"\")")
-                        .collect(Collectors.joining("\n")),
-                "",
-                "def sql(query):",
-                "    return spark.sql(query).toPandas()"));
+        lines.add("             .getOrCreate())");
+        lines.add("    spark.sql(\"USE " + catalog + "." + config.namespace() + "\")");
+        AnalystViews.definitions(null).forEach((name, sql) -> lines.add(
+                "    spark.sql(\"\"\"CREATE OR REPLACE TEMPORARY VIEW " + name + " AS " + sql + "\"\"\")"));
         return String.join("\n", lines);
     }
 
@@ -410,8 +481,7 @@ public final class RobustnessReport {
     private static String prettyConfig(RunInfo run) {
         String json = run.row().getAs("config");
         try {
-            com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
-            return mapper.writerWithDefaultPrettyPrinter().writeValueAsString(mapper.readTree(json));
+            return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(JSON.readTree(json));
         } catch (IOException e) {
             return json;
         }

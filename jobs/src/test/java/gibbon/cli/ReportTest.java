@@ -1,5 +1,6 @@
 package gibbon.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -177,6 +178,172 @@ class ReportTest {
 
     @Test
     @Order(3)
+    void theNotebookRerunsHeadlessAndRedrawsWhatTheTablesHold() throws Exception {
+        String id = runIds.get(0);
+        Path folder = dir.resolve("export").resolve(id);
+        try (Stream<Path> files = Files.walk(folder)) {
+            for (Path f : files.filter(p -> Files.isRegularFile(p) && !p.toString().endsWith(".png")).toList()) {
+                String text = Files.readString(f);
+                for (String local : List.of(dir.toString(), Path.of("").toAbsolutePath().toString(),
+                        System.getProperty("user.home") + "/")) {
+                    assertTrue(!text.contains(local), folder.relativize(f) + " names the local path " + local);
+                }
+            }
+        }
+        Path figures = dir.resolve("figure-data");
+        Path executed = dir.resolve("executed.ipynb");
+        Path log = dir.resolve("nbclient.log");
+        ProcessBuilder pb = new ProcessBuilder("/usr/bin/python3", "-c", String.join("\n",
+                "import sys, nbformat",
+                "from nbclient import NotebookClient",
+                "nb = nbformat.read(sys.argv[1], as_version=4)",
+                "NotebookClient(nb, timeout=600, kernel_name='python3', resources={'metadata': {'path': sys.argv[2]}}).execute()",
+                "nbformat.write(nb, sys.argv[3])",
+                "for c in nb.cells:",
+                "    if c.cell_type == 'code':",
+                "        kinds = [k for o in c.outputs for k in o.get('data', {'stream': 0, 'error': 0}).keys()]",
+                "        print(c.execution_count, c.source.splitlines()[0][:70], '->', ', '.join(kinds) or '-')"),
+                folder.resolve("report.ipynb").toString(), folder.toString(), executed.toString())
+                .redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().put("GIBBON_FIGURE_DATA", figures.toString());
+        pb.environment().put("MPLCONFIGDIR", dir.resolve("mpl").toString());
+        Process p = pb.start();
+        if (!p.waitFor(600, TimeUnit.SECONDS)) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+            fail("the notebook did not finish in 600 s:\n" + Files.readString(log));
+        }
+        String out = Files.readString(log);
+        // The kernel's debugger warnings aside, one line per code cell.
+        System.out.println("--- report.ipynb executed headless (nbclient): cell -> outputs\n"
+                + out.lines().filter(l -> l.matches("\\d+ .*")).collect(Collectors.joining("\n")));
+        assertEquals(0, p.exitValue(), "nbclient failed (python3-nbclient, python3-ipykernel, python3-matplotlib,"
+                + " python3-pandas):\n" + out);
+        int images = 0;
+        for (JsonNode cell : new ObjectMapper().readTree(executed.toFile()).get("cells")) {
+            for (JsonNode output : cell.path("outputs")) {
+                assertTrue(!output.path("output_type").asText().equals("error"), output.toString());
+                images += output.path("data").has("image/png") ? 1 : 0;
+            }
+        }
+        assertEquals(4, images, "every figure cell redrew its figure");
+
+        ObjectMapper json = new ObjectMapper();
+        // The curve: one line per attack in its norm's panel, through exactly the view's points.
+        JsonNode curve = json.readTree(figures.resolve("robustness_curve.json").toFile());
+        Map<String, List<JsonNode>> byAttack = sqlJson(id, "SELECT attack, norm, epsilon, robust_accuracy FROM"
+                + " robustness_curve ORDER BY attack, epsilon").stream()
+                .collect(Collectors.groupingBy(r -> r.get("attack").asText(), TreeMap::new, Collectors.toList()));
+        assertEquals(PAIRS, byAttack.values().stream().mapToInt(List::size).sum());
+        for (Map.Entry<String, List<JsonNode>> e : byAttack.entrySet()) {
+            String panel = e.getValue().get(0).get("norm").asText().equals("linf") ? "L∞" : "L2";
+            JsonNode line = lines(curve, panel).stream().filter(l -> l.get("label").asText().equals(e.getKey())).findFirst()
+                    .orElseThrow(() -> new AssertionError("no line for " + e.getKey() + " in the " + panel + " panel"));
+            assertEquals(e.getValue().stream().map(r -> r.get("epsilon").asDouble()).toList(), doubles(line.get("x")));
+            assertEquals(e.getValue().stream().map(r -> r.get("robust_accuracy").asDouble()).toList(), doubles(line.get("y")));
+        }
+        // The class bars: per series and class, exactly class_robustness's accuracy at that budget.
+        JsonNode classAxis = json.readTree(figures.resolve("class_robustness.json").toFile()).get("axes").get(0);
+        List<String> classes = new ArrayList<>();
+        classAxis.get("yticklabels").forEach(t -> classes.add(t.asText()));
+        assertEquals(10, classes.size());
+        int series = 0;
+        for (JsonNode bars : classAxis.get("bars")) {
+            String label = bars.get("label").asText();
+            boolean clean = label.equals("clean");
+            String attack = clean ? "fgsm" : label.substring(0, label.indexOf(" @ ε "));
+            String budget = clean ? null : label.substring(label.indexOf(" @ ε ") + 5);
+            Map<String, Double> table = new HashMap<>();
+            for (JsonNode r : sqlJson(id, "SELECT class_name, epsilon, robust_accuracy, clean_accuracy FROM class_robustness"
+                    + " WHERE attack = '" + attack + "'")) {
+                if (clean || budget.equals(String.format(java.util.Locale.ROOT, "%.4f", r.get("epsilon").asDouble())
+                        .replaceAll("0+$", "").replaceAll("\\.$", ""))) {
+                    table.put(r.get("class_name").asText(), r.get(clean ? "clean_accuracy" : "robust_accuracy").asDouble());
+                }
+            }
+            for (int c = 0; c < classes.size(); c++) {
+                assertEquals(table.get(classes.get(c)), bars.get("values").get(c).asDouble(), 0, label + ", " + classes.get(c));
+            }
+            series++;
+        }
+        assertEquals(byAttack.size() + 1, series, "clean and one series per attack");
+        // The grids: the original and adversarial tiles are exactly the stored tensors.
+        for (String norm : List.of("linf", "l2")) {
+            JsonNode grid = json.readTree(figures.resolve("adversarial_examples_" + norm + ".json").toFile());
+            Matcher title = Pattern.compile("(\\S+) at ε = (\\S+) ").matcher(grid.get("title").asText());
+            assertTrue(title.find(), grid.get("title").asText());
+            JsonNode axes = grid.get("axes");
+            assertEquals(3 * grid.get("example_ids").size(), axes.size());
+            for (int k = 0; k < grid.get("example_ids").size(); k++) {
+                long example = grid.get("example_ids").get(k).asLong();
+                Map<Boolean, float[]> stored = new HashMap<>();
+                for (JsonNode r : sqlJson(id, "SELECT epsilon, tensor FROM adversarial_examples WHERE attack = '"
+                        + title.group(1) + "' AND example_id = " + example)) {
+                    double e = r.get("epsilon").asDouble();
+                    if (e == 0 || String.format(java.util.Locale.ROOT, "%.4f", e).replaceAll("0+$", "")
+                            .replaceAll("\\.$", "").equals(title.group(2))) {
+                        float[] t = new float[r.get("tensor").size()];
+                        for (int i = 0; i < t.length; i++) {
+                            t[i] = (float) r.get("tensor").get(i).asDouble();
+                        }
+                        stored.put(e == 0, t);
+                    }
+                }
+                assertArrayEquals(stored.get(true), tile(axes.get(3 * k)), "original of #" + example);
+                assertArrayEquals(stored.get(false), tile(axes.get(3 * k + 2)), norm + " adversarial of #" + example);
+            }
+            System.out.printf("redrawn %s grid: %d examples, original and adversarial tiles equal to"
+                    + " adversarial_examples.tensor%n", norm, grid.get("example_ids").size());
+        }
+        System.out.printf("redrawn curve: %d lines through the %d points of robustness_curve; class bars: %d series x %d"
+                + " classes equal to class_robustness%n", byAttack.size(), PAIRS, series, classes.size());
+    }
+
+    /** Rows of a query through {@code gibbon sql --format json}, one object each. */
+    private static List<JsonNode> sqlJson(String runId, String query) throws IOException {
+        CommandResult r = CommandResult.run(Stream.concat(Stream.of("sql", "--run", runId, "--format", "json", query),
+                Arrays.stream(settings())).toArray(String[]::new));
+        assertEquals(0, r.exitCode(), r.err());
+        ObjectMapper json = new ObjectMapper();
+        List<JsonNode> rows = new ArrayList<>();
+        for (String line : r.out().lines().toList()) {
+            rows.add(json.readTree(line));
+        }
+        return rows;
+    }
+
+    private static List<JsonNode> lines(JsonNode figure, String panelTitlePrefix) {
+        for (JsonNode axis : figure.get("axes")) {
+            if (axis.get("title").asText().startsWith(panelTitlePrefix + " ")) {
+                List<JsonNode> out = new ArrayList<>();
+                axis.get("lines").forEach(out::add);
+                return out;
+            }
+        }
+        throw new AssertionError("no " + panelTitlePrefix + " panel in " + figure.get("axes").size() + " axes");
+    }
+
+    private static List<Double> doubles(JsonNode array) {
+        List<Double> out = new ArrayList<>();
+        array.forEach(v -> out.add(v.asDouble()));
+        return out;
+    }
+
+    /** A grey tile as drawn, flattened row by row as the tensor stores it. */
+    private static float[] tile(JsonNode axis) {
+        JsonNode image = axis.get("images").get(0);
+        float[] out = new float[image.size() * image.get(0).size()];
+        int i = 0;
+        for (JsonNode row : image) {
+            for (JsonNode v : row) {
+                out[i++] = (float) v.asDouble();
+            }
+        }
+        return out;
+    }
+
+    @Test
+    @Order(4)
     void viewsAnswerTheCommonQuestions() {
         String id = runIds.get(0);
         CommandResult curve = CommandResult.run(Stream.concat(Stream.of("sql", "--run", "latest", "--format", "csv",
@@ -231,7 +398,7 @@ class ReportTest {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void thePromptRunsMultiLineStatementsAndSurvivesErrors() {
         String script = "SELECT attack,\n  count(*) AS n\nFROM summary\nGROUP BY attack ORDER BY attack;\n"
                 + "SELECT nope FROM summary;\nSELECT count(*) AS rows FROM latest_summary;\n\\q\nSELECT 'after quit';\n";
@@ -245,7 +412,7 @@ class ReportTest {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void twoRunsCompareOnOnePlot() throws Exception {
         String first = runIds.get(0);
         String second = run("--set", "attacks.pgd.steps=1");
@@ -266,7 +433,7 @@ class ReportTest {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void exportedInputsLoadInNumpyAndBackIntoGibbonWithTheSamePredictions() throws Exception {
         String id = runIds.get(0);
         Path all = dir.resolve("tensors-all");
@@ -312,7 +479,7 @@ class ReportTest {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void sqlRefusesWritesUnlessAllowed() {
         long snapshots = spark().sql("SELECT * FROM reporttest.robustness.runs.snapshots").count();
         for (String write : List.of("DROP TABLE runs", "DELETE FROM predictions", "INSERT INTO summary SELECT * FROM summary",
