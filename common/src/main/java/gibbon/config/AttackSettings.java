@@ -130,6 +130,10 @@ public final class AttackSettings {
         if (!(precision > 0)) {
             throw GibbonException.config("config key '" + path + "." + precisionKey + "' must be positive, got " + precision);
         }
+        if (entry.hasPath(precisionKey) && search.equals(AttackPlan.SWEEP)) {
+            throw GibbonException.config("config key '" + path + "." + precisionKey + "' is the bisection's precision,"
+                    + " but '" + path + "." + searchKey + "' is sweep; set it to bisect or drop the precision");
+        }
         return new AttackPlan(label, type.name(), params, epsilons, search, precision);
     }
 

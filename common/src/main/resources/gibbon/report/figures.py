@@ -90,6 +90,8 @@ def draw_robustness_curve(data, name="robustness_curve"):
                             xycoords=("axes fraction", "data"), ha="right", va="bottom", fontsize=8)
         ax.set_xscale("symlog", linthresh=smallest)
         ax.set_xlim(0, max(budgets[-1], smallest))
+        ax.set_xticks(budgets, [budget(e) for e in budgets])
+        ax.minorticks_off()
         ax.set_ylim(0, 1.02)
         ax.set_xlabel(f"ε ({NORM_NAMES.get(norm, norm)} budget, inputs in [0, 1]; log scale above {budget(smallest)})")
         ax.set_ylabel("robust accuracy")
@@ -113,6 +115,8 @@ def draw_class_robustness(data, name="class_robustness"):
         by_class = dict(zip(rows["class_name"], rows["robust_accuracy"]))
         series.append((f"{attack} @ ε {budget(float(rows['epsilon'].iloc[0]))}", PALETTE[attacks.index(attack) % 10],
                        [float(by_class.get(c, np.nan)) for c in classes]))
+    budgets = data.drop_duplicates("norm").sort_values("norm", key=lambda n: n != "linf")
+    title = " and ".join(f"ε = {budget(e)} ({NORM_NAMES.get(n, n)})" for n, e in zip(budgets["norm"], budgets["epsilon"]))
     height = 0.8 / len(series)
     fig, ax = plt.subplots(figsize=(9, max(3.6, 1.1 + len(classes) * (0.12 + 0.12 * len(series)))))
     for k, (label, colour, values) in enumerate(series):
@@ -121,16 +125,16 @@ def draw_class_robustness(data, name="class_robustness"):
         ax.bar_label(bars, labels=["" if np.isnan(v) else f"{v:.2f}" for v in values], padding=3, fontsize=7)
         # A bar at 0 draws nothing, as a missing one: a tick marks the zeros.
         zeros = [yy for yy, v in zip(y, values) if v == 0]
-        ax.plot([0] * len(zeros), zeros, linestyle="none", marker="|", markersize=8, markeredgewidth=3, color=colour,
+        ax.plot([0] * len(zeros), zeros, linestyle="none", marker="D", markersize=4, color=colour, clip_on=False,
                 label="_zero")
     ax.set_yticks(np.arange(len(classes)), classes)
     ax.invert_yaxis()
     ax.set_xlim(0, 1.08)
     ax.set_xlabel("accuracy")
     ax.set_ylabel("class")
-    ax.set_title("Accuracy per class at " + ", ".join(sorted({s[0].split(" @ ")[1] for s in series[1:]})))
+    ax.set_title("Accuracy per class at " + title)
     ax.grid(axis="x", color="#dddddd")
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=min(len(series), 5))
     fig.tight_layout()
     _record(name, fig)
     plt.show()

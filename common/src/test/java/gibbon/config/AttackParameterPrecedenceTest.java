@@ -81,6 +81,16 @@ class AttackParameterPrecedenceTest {
     }
 
     @Test
+    void aPrecisionIsTheBisectionsAndContradictsASweep() {
+        String m = fails("attacks.pgd.precision=0.002");
+        assertTrue(m.contains("attacks.pgd.precision") && m.contains("attacks.pgd.search"), m);
+        assertTrue(fails("attacks.pgd.precision=0.002", "attacks.pgd.search=sweep").contains("attacks.pgd.precision"));
+        AttackPlan bisect = plan("pgd", "attacks.pgd.precision=0.002", "attacks.pgd.search=bisect");
+        assertEquals(0.002, bisect.precision());
+        assertEquals(0.001, plan("pgd", "attacks.pgd.search=bisect").precision(), "the default precision of a bisection");
+    }
+
+    @Test
     void anAlternativeSetToItsOffValueBesideTheOtherIsFine() {
         AttackParams relative = params("bim", "attacks.bim = { epsilons = [0.3], step-size = 0, relative-step-size = 0.25 }");
         assertEquals(0.0, relative.decimal("step-size"));

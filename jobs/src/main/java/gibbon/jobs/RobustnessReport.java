@@ -172,7 +172,7 @@ public final class RobustnessReport {
             doc.add(new Heading(1, "Which classes break first" + (compare ? " (run_" + (i + 1) + ")" : "")));
             doc.add(new Text("Accuracy per true class at " + describe(chosen) + ", clean beside each attack. Classes"
                     + " are sorted by their mean accuracy under the attacks, most fragile first."));
-            String classSql = "SELECT class_name, attack, epsilon, robust_accuracy, clean_accuracy FROM class_robustness"
+            String classSql = "SELECT class_name, attack, norm, epsilon, robust_accuracy, clean_accuracy FROM class_robustness"
                     + " WHERE run_id = '" + run.id() + "' AND (" + budgetFilter(chosen) + ") ORDER BY class_name, attack";
             String classData = "class_robustness" + suffix + ".csv";
             doc.add(new Figure("class_robustness" + suffix + ".png", classChart(classSql, chosen, attacks),
@@ -293,19 +293,19 @@ public final class RobustnessReport {
 
     private byte[] classChart(String classSql, Map<String, Double> chosen, List<String> attacks) {
         List<Row> rows = spark.sql(classSql).collectAsList();
-        Map<String, Double> meanByClass = rows.stream().collect(Collectors.groupingBy(r -> r.getString(0),
-                Collectors.averagingDouble(r -> r.getDouble(3))));
+        Map<String, Double> meanByClass = rows.stream().collect(Collectors.groupingBy(r -> r.<String>getAs("class_name"),
+                Collectors.averagingDouble(r -> r.<Double>getAs("robust_accuracy"))));
         List<String> classes = meanByClass.keySet().stream()
                 .sorted(Comparator.comparing((String c) -> meanByClass.get(c)).thenComparing(Comparator.naturalOrder())).toList();
         List<ClassRobustnessChart.Bar> bars = new ArrayList<>();
         Map<String, Double> clean = new LinkedHashMap<>();
-        rows.forEach(r -> clean.putIfAbsent(r.getString(0), r.getDouble(4)));
+        rows.forEach(r -> clean.putIfAbsent(r.getAs("class_name"), r.getAs("clean_accuracy")));
         classes.forEach(c -> bars.add(new ClassRobustnessChart.Bar("clean", -1, c, clean.get(c))));
         for (String attack : attacks) {
             for (String c : classes) {
-                rows.stream().filter(r -> r.getString(1).equals(attack) && r.getString(0).equals(c)).findFirst()
-                        .ifPresent(r -> bars.add(new ClassRobustnessChart.Bar(attack + " @ ε " + number(r.getDouble(2)),
-                                attacks.indexOf(attack), c, r.getDouble(3))));
+                rows.stream().filter(r -> r.getAs("attack").equals(attack) && r.getAs("class_name").equals(c)).findFirst()
+                        .ifPresent(r -> bars.add(new ClassRobustnessChart.Bar(attack + " @ ε " + number(r.getAs("epsilon")),
+                                attacks.indexOf(attack), c, r.getAs("robust_accuracy"))));
             }
         }
         return ClassRobustnessChart.png("Accuracy per class at " + describe(chosen), bars);
@@ -419,7 +419,7 @@ public final class RobustnessReport {
                 "RUN_IDS = REPORT_RUN_IDS",
                 "DATA_DIR = os.environ.get(\"GIBBON_REPORT_DATA\", \"" + NotebookWriter.DATA_FOLDER + "\")",
                 "# This report was made from the " + config.catalogType() + " catalog '" + config.catalog()
-                        + "', warehouse " + ResultCatalog.warehouse(config) + ".",
+                        + "', warehouse '" + ResultCatalog.warehouse(config) + "'.",
                 "WAREHOUSE = os.environ.get(\"GIBBON_WAREHOUSE\")");
     }
 
