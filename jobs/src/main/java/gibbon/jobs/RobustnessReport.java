@@ -44,8 +44,10 @@ import org.apache.spark.sql.SparkSession;
 /**
  * {@code gibbon report}: turns one run, or several to compare, into a folder an analyst reads
  * without running anything: {@code report.ipynb} (outputs embedded), {@code report.html} (one
- * offline page) and the figures as PNG files. Every table in it is a query over the result tables
- * and views, shown with the SQL that made it.
+ * offline page), the figures as PNG files and, under {@code data/}, the exact data of every table
+ * and figure, so the notebook re-runs without the catalog. Every table in it is a query over the
+ * result tables and views, shown with the SQL that made it. Local paths are hidden
+ * ({@link LocalPaths}).
  */
 public final class RobustnessReport {
     /** Examples shown in an adversarial-example grid. */
