@@ -32,7 +32,7 @@ final class ServeCommand implements Callable<Integer> {
             description = "Address to listen on (default: ${DEFAULT-VALUE}, this machine only).")
     String host;
 
-    @Option(names = "--port", defaultValue = "" + ConnectServer.DEFAULT_PORT,
+    @Option(names = "--port", defaultValue = "" + ConnectServer.DEFAULT_PORT, paramLabel = "PORT",
             description = "Port to listen on (default: ${DEFAULT-VALUE}, Spark Connect's; 0: any free port).")
     int port;
 
