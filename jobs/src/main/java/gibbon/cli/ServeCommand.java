@@ -4,6 +4,7 @@ import gibbon.GibbonException;
 import gibbon.Secrets;
 import gibbon.config.ExperimentConfig;
 import gibbon.jobs.ConnectServer;
+import java.net.BindException;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -52,7 +53,7 @@ final class ServeCommand implements Callable<Integer> {
             requireTokenBeyondLoopback(address, config);
             return ConnectServer.served(config, host, port);
         });
-        int listening = ConnectServer.start(opened.spark(), !allowWrites);
+        int listening = listen(opened);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             ConnectServer.stop();
             System.err.println("gibbon serve: stopped");
@@ -65,6 +66,22 @@ final class ServeCommand implements Callable<Integer> {
         System.out.flush();
         ConnectServer.awaitTermination();
         return 0;
+    }
+
+    /** Starts the server; an address or port that cannot be had is the user's to change. */
+    private int listen(ResultTablesOptions.Opened opened) {
+        try {
+            return ConnectServer.start(opened.spark(), !allowWrites);
+        } catch (Exception e) {
+            // Scala throws the BindException undeclared.
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof BindException) {
+                    throw GibbonException.config("serve --host " + host + " --port " + port + ": cannot listen there"
+                            + " (the port is taken, or the address is not this machine's); --port 0 takes any free port");
+                }
+            }
+            throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
+        }
     }
 
     private static InetAddress address(String host) {
