@@ -46,6 +46,11 @@ final class ResultTablesOptions {
     record Opened(ExperimentConfig config, SparkSession spark, ResultTables tables) {}
 
     Opened open() {
+        return open(UnaryOperator.identity());
+    }
+
+    /** As {@link #open()}, the loaded config first adjusted (e.g. with Spark settings a command needs). */
+    Opened open(UnaryOperator<ExperimentConfig> adjust) {
         String fromEnvironment = environment.apply(CONFIG_VARIABLE);
         boolean environmentSet = fromEnvironment != null && !fromEnvironment.isBlank();
         Path chosen;
@@ -64,7 +69,7 @@ final class ResultTablesOptions {
             chosen = DEFAULT_CONFIG;
             source = "default";
         }
-        ExperimentConfig experiment = ConfigLoader.load(chosen, overrides);
+        ExperimentConfig experiment = adjust.apply(ConfigLoader.load(chosen, overrides));
         System.err.println(Secrets.redact("gibbon " + command.name() + ": reading catalog " + experiment.catalog() + " ("
                 + experiment.catalogType() + location(experiment) + "), warehouse " + experiment.warehouse()
                 + ", namespace " + experiment.namespace() + "; config " + chosen + " (" + source + ")"));

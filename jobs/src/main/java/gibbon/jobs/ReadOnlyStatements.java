@@ -3,11 +3,14 @@ package gibbon.jobs;
 import gibbon.GibbonException;
 import java.util.regex.Pattern;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.analysis.PersistedView$;
 import org.apache.spark.sql.catalyst.parser.ParseException;
+import org.apache.spark.sql.catalyst.parser.ParserInterface;
 import org.apache.spark.sql.catalyst.plans.logical.Command;
 import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan;
 import org.apache.spark.sql.catalyst.plans.logical.ParsedStatement;
 import org.apache.spark.sql.execution.SparkSqlParser;
+import org.apache.spark.sql.execution.command.CreateViewCommand;
 
 /**
  * The rule of an analyst's session on the result tables: statements that only read are allowed,
@@ -23,7 +26,7 @@ import org.apache.spark.sql.execution.SparkSqlParser;
 public final class ReadOnlyStatements {
     /** Commands that only describe or change the session, by their parsed plan's class. */
     private static final Pattern READING_COMMAND = Pattern.compile(
-            "Show\\w*|Describe\\w*|ExplainCommand|SetCatalogAndNamespace|SetCommand|ResetCommand");
+            "Show\\w*|Describe\\w*|ExplainCommand|SetCatalogAndNamespace|SetNamespaceCommand|SetCommand|ResetCommand");
     private static final Pattern TEMP_VIEW = Pattern.compile(
             "(?is)\\s*CREATE\\s+(OR\\s+REPLACE\\s+)?(GLOBAL\\s+)?TEMP(ORARY)?\\s+VIEW\\b.*");
 
@@ -38,16 +41,24 @@ public final class ReadOnlyStatements {
      * @throws ParseException when the statement is not valid SQL (the caller reports it)
      */
     public static void require(SparkSession spark, String sql) throws ParseException {
-        if (!reads(spark, sql)) {
-            throw new GibbonException(GibbonException.Kind.QUERY, "query: '" + firstWords(sql)
-                    + "' would change the result tables; only SELECT, WITH, SHOW, DESCRIBE, EXPLAIN and USE run"
-                    + " unless --allow-writes");
+        require(spark.sessionState().sqlParser(), sql);
+    }
+
+    /** As {@link #require(SparkSession, String)}, parsing with a given parser (a session's own, wrapped). */
+    public static void require(ParserInterface parser, String sql) throws ParseException {
+        if (!reads(parser, sql)) {
+            throw refusal("'" + firstWords(sql) + "'");
         }
     }
 
     /** Whether a statement only reads. */
     public static boolean reads(SparkSession spark, String sql) throws ParseException {
-        LogicalPlan plan = spark.sessionState().sqlParser().parsePlan(sql);
+        return reads(spark.sessionState().sqlParser(), sql);
+    }
+
+    /** Whether a statement only reads, parsed by a given parser. */
+    public static boolean reads(ParserInterface parser, String sql) throws ParseException {
+        LogicalPlan plan = parser.parsePlan(sql);
         String kind = plan.getClass().getSimpleName();
         if (READING_COMMAND.matcher(kind).matches()) {
             return true;
@@ -56,6 +67,29 @@ public final class ReadOnlyStatements {
             return scala.jdk.javaapi.CollectionConverters.asJava(plan.children()).stream().allMatch(ReadOnlyStatements::isQuery);
         }
         return isQuery(plan) && parsesAsQuery(sql);
+    }
+
+    /**
+     * Refuses an analyzed plan with a command other than the reading ones, the same rule as for
+     * statements: how writes that arrive without SQL text (a Spark Connect client's
+     * {@code df.writeTo(...)} or {@code df.write().saveAsTable(...)}) are refused. Temporary views,
+     * which live in the session only, pass.
+     *
+     * @throws GibbonException of kind QUERY naming the command
+     */
+    public static void requireReading(LogicalPlan analyzed) {
+        scala.Option<LogicalPlan> writing = analyzed.find(node -> node instanceof Command
+                && !READING_COMMAND.matcher(node.getClass().getSimpleName()).matches()
+                && !(node instanceof CreateViewCommand view && view.viewType() != PersistedView$.MODULE$));
+        if (writing.isDefined()) {
+            throw refusal("a write (" + writing.get().getClass().getSimpleName() + ")");
+        }
+    }
+
+    private static GibbonException refusal(String what) {
+        return new GibbonException(GibbonException.Kind.QUERY, "query: " + what
+                + " would change the result tables; only SELECT, WITH, SHOW, DESCRIBE, EXPLAIN and USE run"
+                + " unless --allow-writes");
     }
 
     /**

@@ -55,11 +55,18 @@ public final class ResultCatalog {
 
     /** Registers the config's catalog in the session (opened lazily: {@link #open}). */
     static void register(SparkSession spark, ExperimentConfig config) {
+        sessionSettings(config).forEach((key, value) -> spark.conf().set(key, value));
+    }
+
+    /** The Spark settings ({@code spark.sql.catalog.NAME...}) that define the config's catalog in a session. */
+    static Map<String, String> sessionSettings(ExperimentConfig config) {
         String prefix = "spark.sql.catalog." + config.catalog();
-        spark.conf().set(prefix, "org.apache.iceberg.spark.SparkCatalog");
-        spark.conf().set(prefix + ".type", config.catalogType());
-        spark.conf().set(prefix + ".warehouse", warehouse(config));
-        properties(config).forEach((key, value) -> spark.conf().set(prefix + "." + key, value));
+        Map<String, String> settings = new TreeMap<>();
+        settings.put(prefix, "org.apache.iceberg.spark.SparkCatalog");
+        settings.put(prefix + ".type", config.catalogType());
+        settings.put(prefix + ".warehouse", warehouse(config));
+        properties(config).forEach((key, value) -> settings.put(prefix + "." + key, value));
+        return settings;
     }
 
     /** The catalog's warehouse property: an absolute location, except for a REST server, which defines its own. */
