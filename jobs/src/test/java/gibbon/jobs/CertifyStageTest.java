@@ -26,9 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
  * aggregation, give identical certificates, and every certificate obeys CERTIFY's invariants.
  */
 class CertifyStageTest {
-    private static final int EXAMPLES = 8;
-    private static final int N = 2400;
-    private static final int BATCH = 100;
+    private static final int EXAMPLES = 6;
+    private static final int N = 1200;
+    private static final int BATCH = 50;
 
     @TempDir
     static Path warehouse;
