@@ -85,7 +85,7 @@ def main():
     reference = {"torch_version": torch.__version__, "model": "torchscript/fashion_bn_cnn.pt", "sigma": SIGMA, "n0": N0,
                  "n": N, "alpha": ALPHA, "repeats": REPEATS, "examples": examples}
     with open(os.path.join(HERE, "reference.json"), "w") as f:
-        json.dump(reference, f, indent=1)
+        json.dump(reference, f)
 
 
 if __name__ == "__main__":

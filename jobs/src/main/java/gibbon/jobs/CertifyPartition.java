@@ -17,7 +17,7 @@ import org.apache.spark.util.LongAccumulator;
 
 /**
  * The sampling of certification on one partition: each input row is one chunk of one example's
- * noisy samples at one σ ({@link CertifyStage#CHUNK_COLUMNS} after the example's columns); it
+ * noisy samples at one σ (the example's columns, then those of {@link CertifyStage#CHUNK_SCHEMA}); it
  * yields that chunk's class counts, one {@link CertifyStage#COUNT_SCHEMA} row per class seen.
  */
 final class CertifyPartition implements MapPartitionsFunction<Row, Row> {
