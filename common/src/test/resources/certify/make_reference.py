@@ -3,9 +3,9 @@
 Kolter, ICML 2019, Algorithm 1) written in plain PyTorch, as in the paper's code (core.py), on the
 TorchScript fixture CNN of the agreement tests and the first test images of the bundled Fashion-MNIST.
 
-Each example is certified REPEATS times with independent noise (torch's own generator), so the
-reference holds the Monte-Carlo spread of every figure, not one draw: Gibbon's noise is its own, and
-its certificate is one more draw from the same distribution.
+At each sigma of SIGMAS, each example is certified REPEATS times with independent noise (torch's own
+generator), so the reference holds the Monte-Carlo spread of every figure, not one draw: Gibbon's
+noise is its own, and its certificate is one more draw from the same distribution.
 
 Run with Debian's python3-torch and python3-scipy from the repository root:
   /usr/bin/python3 common/src/test/resources/certify/make_reference.py
@@ -23,7 +23,7 @@ MODEL = os.path.join(HERE, "..", "torchscript", "fashion_bn_cnn.pt")
 DATA = os.path.join(HERE, "..", "..", "..", "..", "..", "bundled", "fashion-mnist")
 EXAMPLES = 30
 REPEATS = 10
-SIGMA = 0.25
+SIGMAS = [0.25, 0.5]
 N0 = 100
 N = 1000
 ALPHA = 0.001
@@ -38,24 +38,24 @@ def read_idx(path):
     return torch.frombuffer(bytearray(data[4 + 4 * dims:]), dtype=torch.uint8).reshape(shape)
 
 
-def counts(model, x, num, generator):
-    """Class counts of the model on num noisy copies x + N(0, SIGMA^2 I), no clipping (the paper's _sample_noise)."""
+def counts(model, x, sigma, num, generator):
+    """Class counts of the model on num noisy copies x + N(0, sigma^2 I), no clipping (the paper's _sample_noise)."""
     out = torch.zeros(10, dtype=torch.long)
     remaining = num
     with torch.no_grad():
         while remaining > 0:
             size = min(BATCH, remaining)
             batch = x.repeat(size, 1, 1, 1)
-            noise = torch.randn(batch.shape, generator=generator) * SIGMA
+            noise = torch.randn(batch.shape, generator=generator) * sigma
             out += torch.bincount(model(batch + noise).argmax(1), minlength=10)
             remaining -= size
     return out
 
 
-def certify(model, x, generator):
-    selection = counts(model, x, N0, generator)
+def certify(model, x, sigma, generator):
+    selection = counts(model, x, sigma, N0, generator)
     top = int(selection.argmax())
-    estimation = counts(model, x, N, generator)
+    estimation = counts(model, x, sigma, N, generator)
     n_a = int(estimation[top])
     p_a_lower = 0.0 if n_a == 0 else float(beta.ppf(ALPHA, n_a, N - n_a + 1))
     certified = p_a_lower >= 0.5
@@ -64,7 +64,7 @@ def certify(model, x, generator):
     return {
         "top_class": top,
         "predicted": top if certified else -1,
-        "radius": SIGMA * float(norm.ppf(p_a_lower)) if certified else None,
+        "radius": sigma * float(norm.ppf(p_a_lower)) if certified else None,
         "p_a_lower": p_a_lower,
         "n_a": n_a,
         "predict": int(two.indices[0]) if p_value <= ALPHA else -1,
@@ -77,13 +77,17 @@ def main():
     images = read_idx(os.path.join(DATA, "t10k-images-idx3-ubyte.gz"))[:EXAMPLES].to(torch.float32).unsqueeze(1) / 255.0
     labels = read_idx(os.path.join(DATA, "t10k-labels-idx1-ubyte.gz"))[:EXAMPLES]
     generator = torch.Generator().manual_seed(20190101)
-    examples = []
-    for i in range(EXAMPLES):
-        repeats = [certify(model, images[i:i + 1], generator) for _ in range(REPEATS)]
-        examples.append({"id": i, "label": int(labels[i]), "repeats": repeats})
-        print(i, [r["predicted"] for r in repeats], [None if r["radius"] is None else round(r["radius"], 4) for r in repeats])
-    reference = {"torch_version": torch.__version__, "model": "torchscript/fashion_bn_cnn.pt", "sigma": SIGMA, "n0": N0,
-                 "n": N, "alpha": ALPHA, "repeats": REPEATS, "examples": examples}
+    runs = []
+    for sigma in SIGMAS:
+        examples = []
+        for i in range(EXAMPLES):
+            repeats = [certify(model, images[i:i + 1], sigma, generator) for _ in range(REPEATS)]
+            examples.append({"id": i, "label": int(labels[i]), "repeats": repeats})
+            print(sigma, i, [r["predicted"] for r in repeats],
+                  [None if r["radius"] is None else round(r["radius"], 4) for r in repeats])
+        runs.append({"sigma": sigma, "examples": examples})
+    reference = {"torch_version": torch.__version__, "model": "torchscript/fashion_bn_cnn.pt", "n0": N0, "n": N,
+                 "alpha": ALPHA, "repeats": REPEATS, "runs": runs}
     with open(os.path.join(HERE, "reference.json"), "w") as f:
         json.dump(reference, f)
 

@@ -1,6 +1,5 @@
 package gibbon.jobs;
 
-import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.collect_list;
 import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.sum;
@@ -112,8 +111,9 @@ final class CertifyStage {
         out.printf("certify: %d examples x sigma %s, n0 = %d, n = %d, alpha = %s: %d chunks of at most %d samples in %d"
                 + " tasks, batch %d%n", n, settings.sigmas(), settings.n0(), settings.n(), settings.alpha(), units,
                 settings.chunkSize(), tasks, settings.batchSize());
-        Dataset<Row> chunks = examples.crossJoin(spark.createDataFrame(perExample, CHUNK_SCHEMA))
-                .repartition(tasks, col("example_id"), col("sigma"), col("sample_from"));
+        // Round-robin, not by hash: every task gets as many chunks as the next (hashing a few hundred keys
+        // into the tasks leaves some with twice the work of others), and the stage lasts as long as its longest task.
+        Dataset<Row> chunks = examples.crossJoin(spark.createDataFrame(perExample, CHUNK_SCHEMA)).repartition(tasks);
         Dataset<Row> counts = chunks.mapPartitions(new CertifyPartition(config, done), Encoders.row(COUNT_SCHEMA));
         Dataset<Row> merged = counts.groupBy("example_id", "label", "sigma", "sample_set", "class")
                 .agg(sum("count").as("count"))
