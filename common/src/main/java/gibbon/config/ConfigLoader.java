@@ -23,7 +23,7 @@ import java.util.TreeSet;
 /**
  * Reads an experiment config (HOCON) plus {@code --set key=value} overrides, fills defaults from
  * {@code reference.conf} ({@link ReferenceConfig}), rejects undeclared keys, and hands each part of
- * the config (attacks, sweep, model, output, dataset, spark, transfer) to the class that parses and
+ * the config (attacks, sweep, model, output, dataset, spark, transfer, certify) to the class that parses and
  * validates it. Every problem becomes one {@link GibbonException} of kind CONFIG whose message
  * names the key or file.
  */
@@ -43,11 +43,16 @@ public final class ConfigLoader {
         ModelSettings model = ModelSettings.parse(c);
         OutputSettings output = OutputSettings.parse(c);
         long seed = Values.number(c, Settings.SEED).longValue();
+        CertifySettings certify = CertifySettings.parse(c);
+        // A run that does not certify records the config it recorded before certification existed.
+        Config recorded = certify.enabled() ? c : c.withoutPath(CERTIFY);
         return new ExperimentConfig(seed, DatasetSettings.parse(c), model, sweep, attacks, SparkSettings.parse(c), output,
-                TransferSettings.parse(c, model.spec()), Values.stringMap(c, Settings.HADOOP),
-                redacted(c.withValue(Settings.ATTACKS.path(), AttackSettings.render(attacks))).root()
+                TransferSettings.parse(c, model.spec()), Values.stringMap(c, Settings.HADOOP), certify,
+                redacted(recorded.withValue(Settings.ATTACKS.path(), AttackSettings.render(attacks))).root()
                         .render(ConfigRenderOptions.concise()));
     }
+
+    private static final String CERTIFY = "certify";
 
     /** The word that replaces a credential's value wherever a config is shown or stored. */
     public static final String REDACTED = Secrets.REDACTED;

@@ -23,6 +23,7 @@ import java.util.Map;
  * @param output where the result tables go
  * @param transfer the models of transfer attacks
  * @param hadoop Hadoop properties for Gibbon's own reads
+ * @param certify randomized smoothing certification ({@link CertifySettings})
  * @param resolvedJson the whole resolved config (defaults included) as JSON, recorded in
  *     {@code runs.config}
  */
@@ -36,6 +37,7 @@ public record ExperimentConfig(
         OutputSettings output,
         TransferSettings transfer,
         Map<String, String> hadoop,
+        CertifySettings certify,
         String resolvedJson)
         implements Serializable {
 
@@ -106,7 +108,7 @@ public record ExperimentConfig(
     /** This config with another set of Hadoop properties for Gibbon's own reads. */
     public ExperimentConfig withHadoop(Map<String, String> properties) {
         return new ExperimentConfig(seed, dataset, modelSettings, sweep, attacks, spark, output, transfer,
-                Map.copyOf(properties), resolvedJson);
+                Map.copyOf(properties), certify, resolvedJson);
     }
 
     /**

@@ -81,6 +81,24 @@ public final class Settings {
             "transfer attacks: models to craft on ('model' = the main model, or a name from transfer.models)");
     public static final ConfigKey TRANSFER_TARGETS = ConfigKey.defaulted("transfer.targets", Type.STRING_LIST,
             "transfer attacks: models to evaluate on; every source x target pair is written to the transfer table");
+    public static final ConfigKey CERTIFY_ENABLED = ConfigKey.defaulted("certify.enabled", Type.BOOLEAN,
+            "randomized smoothing certification (Cohen et al. 2019) of the run's examples: certified and"
+                    + " certified_summary tables");
+    public static final ConfigKey CERTIFY_SIGMA = ConfigKey.defaulted("certify.sigma", Type.DOUBLE_LIST,
+            "noise levels sigma of the smoothed classifier, in [0, 1] pixel units; one certificate per example and sigma");
+    public static final ConfigKey CERTIFY_N0 = ConfigKey.defaulted("certify.n0", Type.INT,
+            "noisy samples that choose the top class");
+    public static final ConfigKey CERTIFY_N = ConfigKey.defaulted("certify.n", Type.INT,
+            "noisy samples that bound its probability (and answer PREDICT)");
+    public static final ConfigKey CERTIFY_ALPHA = ConfigKey.defaulted("certify.alpha", Type.DOUBLE,
+            "a certificate is wrong with probability at most alpha");
+    public static final ConfigKey CERTIFY_BATCH_SIZE = ConfigKey.defaulted("certify.batch-size", Type.INT,
+            "noisy copies per forward pass");
+    public static final ConfigKey CERTIFY_CHUNK_SIZE = ConfigKey.defaulted("certify.chunk-size", Type.INT,
+            "samples per Spark task: an example's n samples are split into chunks that run on different executors;"
+                    + " a multiple of certify.batch-size");
+    public static final ConfigKey CERTIFY_RADII = ConfigKey.defaulted("certify.radii", Type.DOUBLE_LIST,
+            "L2 radii at which certified_summary gives the certified accuracy");
     public static final ConfigKey VARS = ConfigKey.defaulted("vars", Type.FREE_FORM,
             "free-form values for ${vars.name} substitutions; not read by Gibbon itself");
 
@@ -108,7 +126,8 @@ public final class Settings {
             DATASET_PATH, DATASET_CLASSES, DATASET_ID_COLUMN, DATASET_LABEL_COLUMN, DATASET_IMAGE_COLUMN, DATASET_LIMIT, DATASET_PARTITIONS, MODEL_FORMAT, MODEL_URI, MODEL_INPUT_SHAPE, MODEL_CLASS_NAMES,
             MODEL_VALUE_RANGE, MODEL_MEAN, MODEL_STD, MODEL_DEVICE, BATCH_SIZE, THREADS, ATTACKS, SPARK_MASTER,
             SPARK_CONF, CATALOG, CATALOG_TYPE, WAREHOUSE, NAMESPACE, ADVERSARIAL_FRACTION,
-            CATALOG_PROPERTIES, HADOOP, TRANSFER_MODELS, TRANSFER_SOURCES, TRANSFER_TARGETS, VARS);
+            CATALOG_PROPERTIES, HADOOP, TRANSFER_MODELS, TRANSFER_SOURCES, TRANSFER_TARGETS, CERTIFY_ENABLED, CERTIFY_SIGMA, CERTIFY_N0, CERTIFY_N,
+            CERTIFY_ALPHA, CERTIFY_BATCH_SIZE, CERTIFY_CHUNK_SIZE, CERTIFY_RADII, VARS);
 
     private Settings() {}
 }

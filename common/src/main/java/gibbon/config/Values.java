@@ -75,6 +75,15 @@ final class Values {
         }
     }
 
+    static boolean bool(Config c, ConfigKey key) {
+        try {
+            return c.getBoolean(key.path());
+        } catch (ConfigException.WrongType e) {
+            throw GibbonException.config("config key '" + key.path() + "': expected true or false, got "
+                    + describe(c.getValue(key.path())));
+        }
+    }
+
     static int nonNegative(Config c, ConfigKey key) {
         int n = number(c, key).intValue();
         if (n < 0) {

@@ -18,7 +18,10 @@ import org.apache.spark.sql.SparkSession;
  *   <li>{@code class_robustness}: which classes break first, accuracy per class, attack and epsilon;
  *   <li>{@code leaderboard}: per model and dataset, its newest successful run's clean accuracy and,
  *       at every budget it was attacked with, the worst case over attacks (AutoAttack's own figure
- *       beside it where it ran), with {@code standard} marking RobustBench's budgets.
+ *       beside it where it ran), with {@code standard} marking RobustBench's budgets;
+ *   <li>{@code certified_bracket}: per run, σ and radius r, the certified accuracy of randomized
+ *       smoothing (a lower bound) beside the worst empirical robust accuracy of the run's L2
+ *       attacks at ε = r (an upper bound, for the base model the attacks attacked).
  * </ul>
  * Restricted to one run ({@code --run}), every view shows only that run.
  */
@@ -50,7 +53,26 @@ public final class AnalystViews {
                 + " FROM predictions s JOIN runs r ON s.run_id = r.run_id" + only
                 + " GROUP BY s.run_id, s.attack, s.norm, s.epsilon, s.label, r.class_names");
         views.put("leaderboard", leaderboard(runId));
+        views.put("certified_bracket", certifiedBracket(runId));
         return views;
+    }
+
+    /** L2 budgets and certified radii are the same number when they differ by less than this. */
+    private static final double RADIUS_TOLERANCE = 1e-9;
+
+    /**
+     * The bracket's SELECT: every row of {@code certified_summary}, with the L2 attacks of the same
+     * run at epsilon = radius; null where the run has none at that budget.
+     */
+    private static String certifiedBracket(String runId) {
+        return "SELECT c.run_id, c.sigma, c.radius, c.n, c.certified_accuracy, c.ci_low AS certified_ci_low,"
+                + " c.ci_high AS certified_ci_high, min(s.robust_accuracy) AS empirical_robust_accuracy,"
+                + " min_by(s.attack, named_struct('accuracy', s.robust_accuracy, 'attack', s.attack)) AS strongest_attack,"
+                + " count(s.attack) AS l2_attacks, c.smoothed_accuracy"
+                + " FROM certified_summary c LEFT JOIN summary s ON s.run_id = c.run_id AND s.norm = 'l2'"
+                + " AND abs(s.epsilon - c.radius) < " + RADIUS_TOLERANCE + "D"
+                + (runId == null ? "" : " WHERE c.run_id = '" + runId + "'")
+                + " GROUP BY c.run_id, c.sigma, c.radius, c.n, c.certified_accuracy, c.ci_low, c.ci_high, c.smoothed_accuracy";
     }
 
     /**

@@ -14,7 +14,8 @@ import scala.Tuple4;
 import scala.jdk.javaapi.CollectionConverters;
 
 /**
- * Prints a progress line for a stage every few seconds: examples done of the total, rate and ETA.
+ * Prints a progress line for a stage every few seconds: units (examples, or noisy samples when
+ * certifying) done of the total, rate and ETA.
  * Running tasks report their count through executor heartbeats, finished tasks through their end
  * event, so progress moves within long partitions too and a failed attempt's work is not counted.
  */
@@ -25,6 +26,7 @@ final class ProgressReporter extends SparkListener implements AutoCloseable {
     private final LongAccumulator counter;
     private final long total;
     private final String stage;
+    private final String unit;
     private final PrintStream out;
     private final Map<Long, Long> running = new ConcurrentHashMap<>();
     private final AtomicLong finished = new AtomicLong();
@@ -32,10 +34,16 @@ final class ProgressReporter extends SparkListener implements AutoCloseable {
     private final Thread printer;
 
     ProgressReporter(SparkContext context, LongAccumulator counter, long total, String stage, PrintStream out) {
+        this(context, counter, total, stage, "examples", out);
+    }
+
+    /** @param unit what the counter counts, plural */
+    ProgressReporter(SparkContext context, LongAccumulator counter, long total, String stage, String unit, PrintStream out) {
         this.context = context;
         this.counter = counter;
         this.total = total;
         this.stage = stage;
+        this.unit = unit;
         this.out = out;
         context.addSparkListener(this);
         printer = new Thread(this::printPeriodically, "gibbon-progress");
@@ -67,8 +75,8 @@ final class ProgressReporter extends SparkListener implements AutoCloseable {
         double seconds = (System.nanoTime() - startNanos) / 1e9;
         double rate = done / Math.max(seconds, 1e-9);
         String eta = done == 0 ? "--:--" : clock((total - done) / Math.max(rate, 1e-9));
-        out.printf("%s: %d/%d examples (%.1f%%), %.1f examples/s, elapsed %s, ETA %s%n", stage, done, total,
-                100.0 * done / Math.max(total, 1), rate, clock(seconds), eta);
+        out.printf("%s: %d/%d %s (%.1f%%), %.1f %s/s, elapsed %s, ETA %s%n", stage, done, total, unit,
+                100.0 * done / Math.max(total, 1), rate, unit, clock(seconds), eta);
         out.flush();
     }
 

@@ -16,8 +16,9 @@ import org.apache.spark.sql.types.StructType;
 
 /**
  * The Iceberg result tables: {@code runs}, {@code predictions}, {@code summary},
- * {@code adversarial_examples}, and for transfer attacks {@code transfer} and
- * {@code transfer_summary}, in the configured catalog and namespace. Schemas are documented in
+ * {@code adversarial_examples}, for transfer attacks {@code transfer} and
+ * {@code transfer_summary}, and for randomized smoothing {@code certified} and
+ * {@code certified_summary}, in the configured catalog and namespace. Schemas are documented in
  * docs/tables.md. Columns added by newer versions are nullable and added to existing tables, so an
  * older warehouse keeps working.
  */
@@ -30,8 +31,10 @@ public final class ResultTables {
     public static final String ADVERSARIAL_EXAMPLES = "adversarial_examples";
     /** Finished (attack) units of runs not yet published to predictions; what --resume keeps. */
     public static final String PENDING_PREDICTIONS = "pending_predictions";
+    public static final String CERTIFIED = "certified";
+    public static final String CERTIFIED_SUMMARY = "certified_summary";
     public static final List<String> ALL = List.of(RUNS, PREDICTIONS, SUMMARY, TRANSFER, TRANSFER_SUMMARY,
-            ADVERSARIAL_EXAMPLES);
+            ADVERSARIAL_EXAMPLES, CERTIFIED, CERTIFIED_SUMMARY);
 
     public static final StructType RUNS_SCHEMA = new StructType(new StructField[] {
         field("run_id", DataTypes.StringType, false),
@@ -134,6 +137,42 @@ public final class ResultTables {
         field("attack_success_rate", DataTypes.DoubleType, false),
         field("ci_low", DataTypes.DoubleType, false),
         field("ci_high", DataTypes.DoubleType, false),
+    });
+
+    /** One row per (run, example, sigma): CERTIFY's and PREDICT's answers (Cohen et al. 2019). */
+    public static final StructType CERTIFIED_SCHEMA = new StructType(new StructField[] {
+        field("run_id", DataTypes.StringType, false),
+        field("example_id", DataTypes.LongType, false),
+        field("label", DataTypes.IntegerType, false),
+        field("sigma", DataTypes.DoubleType, false),
+        field("predicted", DataTypes.IntegerType, true),
+        field("abstained", DataTypes.BooleanType, false),
+        field("correct", DataTypes.BooleanType, false),
+        field("radius", DataTypes.DoubleType, true),
+        field("p_a_lower", DataTypes.DoubleType, false),
+        field("n_a", DataTypes.LongType, false),
+        field("n", DataTypes.LongType, false),
+        field("n0", DataTypes.LongType, false),
+        field("alpha", DataTypes.DoubleType, false),
+        field("top_class", DataTypes.IntegerType, false),
+        field("smoothed_class", DataTypes.IntegerType, false),
+        field("predict", DataTypes.IntegerType, true),
+        field("predict_p_value", DataTypes.DoubleType, false),
+    });
+
+    /** One row per (run, sigma, radius): certified accuracy. */
+    public static final StructType CERTIFIED_SUMMARY_SCHEMA = new StructType(new StructField[] {
+        field("run_id", DataTypes.StringType, false),
+        field("sigma", DataTypes.DoubleType, false),
+        field("radius", DataTypes.DoubleType, false),
+        field("n", DataTypes.LongType, false),
+        field("certified", DataTypes.LongType, false),
+        field("certified_accuracy", DataTypes.DoubleType, false),
+        field("ci_low", DataTypes.DoubleType, false),
+        field("ci_high", DataTypes.DoubleType, false),
+        field("abstain_rate", DataTypes.DoubleType, false),
+        field("smoothed_accuracy", DataTypes.DoubleType, false),
+        field("predict_accuracy", DataTypes.DoubleType, false),
     });
 
     private final SparkSession spark;
@@ -255,6 +294,8 @@ public final class ResultTables {
         create(TRANSFER, TRANSFER_SCHEMA);
         create(TRANSFER_SUMMARY, TRANSFER_SUMMARY_SCHEMA);
         create(ADVERSARIAL_EXAMPLES, ADVERSARIAL_EXAMPLES_SCHEMA);
+        create(CERTIFIED, CERTIFIED_SCHEMA);
+        create(CERTIFIED_SUMMARY, CERTIFIED_SUMMARY_SCHEMA);
         create(PENDING_PREDICTIONS, PENDING_SCHEMA, "run_id, attack");
     }
 

@@ -33,7 +33,8 @@ import org.apache.spark.util.LongAccumulator;
 
 /**
  * The robustness sweep, end to end: check the dataset and model on the driver, read the examples
- * on the executors, attack them with the executor-resident model, and publish the run. Each table
+ * on the executors, attack them with the executor-resident model, certify them by randomized
+ * smoothing when {@code certify.enabled} ({@link CertifyStage}), and publish the run. Each table
  * gets one atomic Iceberg commit per run, so readers never see half a run; {@code runs} records the
  * run as {@code running} while the attack starts and as {@code succeeded} or {@code failed} at the
  * end.
@@ -135,6 +136,10 @@ public final class RobustnessJob {
             List<RobustAccuracy> summary = summarise(spark, tables, runId);
             if (!config.transferSources().isEmpty()) {
                 transfer(spark, tables, source, n, runId, model);
+            }
+            if (config.certify().enabled()) {
+                new CertifyStage(config, out).run(spark, tables, source.rows(spark, n, partitions(spark, n)), n,
+                        model.numClasses(), runId);
             }
             recorded.join();
             finish(spark, tables, running, "succeeded");
