@@ -105,6 +105,12 @@ public record ExperimentConfig(
         return transfer.targets();
     }
 
+    /** This config with other Spark settings. */
+    public ExperimentConfig withSpark(SparkSettings settings) {
+        return new ExperimentConfig(seed, dataset, modelSettings, sweep, attacks, settings, output, transfer, hadoop,
+                certify, resolvedJson);
+    }
+
     /** This config with another set of Hadoop properties for Gibbon's own reads. */
     public ExperimentConfig withHadoop(Map<String, String> properties) {
         return new ExperimentConfig(seed, dataset, modelSettings, sweep, attacks, spark, output, transfer,

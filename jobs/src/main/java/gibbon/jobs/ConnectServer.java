@@ -46,9 +46,7 @@ public final class ConnectServer {
         spark.put(EXTENSIONS, spark.getOrDefault(EXTENSIONS, ICEBERG_EXTENSIONS) + "," + ServedSessions.class.getName());
         spark.put("spark.connect.grpc.binding.address", host);
         spark.put("spark.connect.grpc.binding.port", String.valueOf(port));
-        return new ExperimentConfig(config.seed(), config.dataset(), config.modelSettings(), config.sweep(),
-                config.attacks(), new SparkSettings(config.sparkMaster(), Map.copyOf(spark)), config.output(),
-                config.transfer(), config.hadoop(), config.resolvedJson());
+        return config.withSpark(new SparkSettings(config.sparkMaster(), Map.copyOf(spark)));
     }
 
     /**
