@@ -56,6 +56,12 @@ public final class TableMaintenance {
             TableProperties.METADATA_DELETE_AFTER_COMMIT_ENABLED, "true",
             TableProperties.METADATA_PREVIOUS_VERSIONS_MAX, "20");
 
+    /** {@link #METADATA_PROPERTIES} as a TBLPROPERTIES list: {@code 'key' = 'value', ...}. */
+    static String metadataProperties() {
+        return METADATA_PROPERTIES.entrySet().stream().map(e -> "'" + e.getKey() + "' = '" + e.getValue() + "'").sorted()
+                .collect(Collectors.joining(", "));
+    }
+
     /** The tables maintained: the result tables and the staging table. */
     public static final List<String> TABLES = Stream.concat(ResultTables.ALL.stream(),
             Stream.of(ResultTables.PENDING_PREDICTIONS)).toList();
@@ -126,7 +132,7 @@ public final class TableMaintenance {
             }
             for (String table : TABLES) {
                 // Staging is cleared, not compacted: its rows live only until their run publishes.
-                if (!table.equals(ResultTables.PENDING_PREDICTIONS)) {
+                if (!table.equals(ResultTables.PENDING_PREDICTIONS) && icebergTable(table).currentSnapshot() != null) {
                     Row r = call("rewrite_data_files", table, "options => map('min-input-files', '2')").get(0);
                     rewritten += r.<Number>getAs("rewritten_data_files_count").longValue();
                     added += r.<Number>getAs("added_data_files_count").longValue();
@@ -136,8 +142,10 @@ public final class TableMaintenance {
             for (int i = 0; i < TABLES.size(); i++) {
                 String table = TABLES.get(i);
                 long snapshots = figures(table).snapshots();
-                call("expire_snapshots", table, "older_than => " + timestamp(snapshotsBefore) + ", retain_last => 1");
-                expired += snapshots - figures(table).snapshots();
+                if (snapshots > 1) {
+                    call("expire_snapshots", table, "older_than => " + timestamp(snapshotsBefore) + ", retain_last => 1");
+                    expired += snapshots - figures(table).snapshots();
+                }
                 orphans += orphanFiles(table, orphansBefore, false).size();
                 figures.add(new TableFigures(table, before.get(i), figures(table)));
             }
@@ -163,9 +171,7 @@ public final class TableMaintenance {
     private void setMetadataProperties(String table) {
         Map<String, String> current = icebergTable(table).properties();
         if (METADATA_PROPERTIES.entrySet().stream().anyMatch(e -> !e.getValue().equals(current.get(e.getKey())))) {
-            spark.sql("ALTER TABLE " + tables.name(table) + " SET TBLPROPERTIES (" + METADATA_PROPERTIES.entrySet().stream()
-                    .map(e -> "'" + e.getKey() + "' = '" + e.getValue() + "'").sorted().collect(Collectors.joining(", "))
-                    + ")");
+            spark.sql("ALTER TABLE " + tables.name(table) + " SET TBLPROPERTIES (" + metadataProperties() + ")");
         }
     }
 
