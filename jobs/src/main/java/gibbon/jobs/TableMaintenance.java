@@ -154,16 +154,16 @@ public final class TableMaintenance {
     }
 
     /**
-     * Runs whose staged rows nothing will publish: succeeded runs (their rows are in
-     * {@code predictions}), failed runs started before the retention (too old to resume), and runs
-     * still marked running that started before the orphan cutoff too (a driver that died; a live
-     * run never lasts that long). Staged rows of a run not yet in {@code runs} are kept: a run
-     * records itself beside its first attack unit.
+     * Runs whose staged rows nothing will publish: runs that ended (succeeded or failed) and
+     * started before the retention (a failed run within it may still be resumed), and runs still
+     * marked running that started before the orphan cutoff (a driver that died; a live run never
+     * lasts that long). Staged rows of a run not yet in {@code runs} are kept: a run records itself
+     * beside its first attack unit.
      */
     private List<String> staleStagingRuns(Instant snapshotsBefore, Instant orphansBefore) {
         return spark.sql("SELECT DISTINCT p.run_id FROM " + tables.name(ResultTables.PENDING_PREDICTIONS) + " p JOIN "
-                + tables.name(ResultTables.RUNS) + " r ON p.run_id = r.run_id WHERE r.status = 'succeeded'"
-                + " OR (r.status = 'failed' AND r.started_at < " + timestamp(snapshotsBefore) + ")"
+                + tables.name(ResultTables.RUNS) + " r ON p.run_id = r.run_id"
+                + " WHERE (r.status IN ('succeeded', 'failed') AND r.started_at < " + timestamp(snapshotsBefore) + ")"
                 + " OR (r.status = 'running' AND r.started_at < " + timestamp(orphansBefore) + ") ORDER BY p.run_id")
                 .collectAsList().stream().map(r -> r.getString(0)).toList();
     }
