@@ -90,13 +90,11 @@ public final class TableMaintenance {
     private final SparkSession spark;
     private final ResultTables tables;
     private final String catalog;
-    private final String namespace;
 
     public TableMaintenance(SparkSession spark, ExperimentConfig config) {
         this.spark = spark;
         this.tables = new ResultTables(spark, config);
         this.catalog = config.catalog();
-        this.namespace = config.namespace();
     }
 
     /**
@@ -302,7 +300,8 @@ public final class TableMaintenance {
 
     /** Calls one of Iceberg's procedures on a table; {@code arguments} follow the table's, or null. */
     private List<Row> call(String procedure, String table, String arguments) {
-        return spark.sql("CALL " + catalog + ".system." + procedure + "(table => '" + namespace + "." + table + "'"
+        // The table's full name: a name without its catalog makes Iceberg log a failed catalog lookup first.
+        return spark.sql("CALL " + catalog + ".system." + procedure + "(table => '" + tables.name(table) + "'"
                 + (arguments == null ? "" : ", " + arguments) + ")").collectAsList();
     }
 
