@@ -36,8 +36,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code gibbon bench}: the performance figures of docs/performance.md, measured side by side in
  * one process on this machine: the attack loop against raw PyTorch and against the matmul peak,
- * the sweep against a per-epsilon loop, Spark end to end against the loop, and executor memory as
- * the dataset grows. It prints figures and ratios; it asserts nothing. A benchmark harness, not
+ * the sweep against a per-epsilon loop, Spark end to end against the loop, executor memory as
+ * the dataset grows, and the result tables' files over many runs, before and after maintenance. It prints figures and ratios; it asserts nothing. A benchmark harness, not
  * part of the product: module bench holds it, and {@code ./gibbon} adds it to the command line.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
@@ -60,6 +60,10 @@ public final class BenchCommand implements AddOnCommand {
     @Option(names = "--end-to-end-examples", defaultValue = "1024", description = "Examples of the Spark runs (default: ${DEFAULT-VALUE}).")
     int endToEndExamples;
 
+    @Option(names = "--table-runs", defaultValue = "200",
+            description = "Runs whose tables the tables part maintains (default: ${DEFAULT-VALUE}).")
+    int tableRuns;
+
     @Option(names = "--torchscript", defaultValue = "common/src/test/resources/torchscript/fashion_bn_cnn.pt",
             description = "TorchScript model timed in both DJL and raw PyTorch (default: ${DEFAULT-VALUE}).")
     Path torchscript;
@@ -68,7 +72,7 @@ public final class BenchCommand implements AddOnCommand {
     String python;
 
     @Option(names = "--skip", split = ",", paramLabel = "PART",
-            description = "Parts to leave out: kernel, pytorch, sweep, end-to-end, memory.")
+            description = "Parts to leave out: kernel, pytorch, sweep, end-to-end, memory, tables.")
     List<String> skip = new ArrayList<>();
 
     private final PrintStream out = System.out;
@@ -100,6 +104,10 @@ public final class BenchCommand implements AddOnCommand {
         }
         if (!skip.contains("memory")) {
             memory();
+        }
+        if (!skip.contains("tables")) {
+            out.printf("6. the result tables after %d runs, before and after gibbon maintain (docs/cluster.md)%n", tableRuns);
+            TableHealthBench.measure(tableRuns, out);
         }
         return 0;
     }

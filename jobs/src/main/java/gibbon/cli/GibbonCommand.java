@@ -17,7 +17,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * The {@code gibbon} command line: {@code run}, {@code train}, {@code sql}, {@code serve}, {@code report},
- * {@code export}, {@code attacks}, {@code config}, {@code doctor}, and the {@link AddOnCommand}s on the classpath
+ * {@code export}, {@code maintain}, {@code attacks}, {@code config}, {@code doctor}, and the {@link AddOnCommand}s
+ * on the classpath
  * ({@code bench}). User errors print one line and exit with their kind's code (2 usage/config, 3
  * data, 4 model, 5 query); anything else is a runtime failure (exit 1).
  */
@@ -84,7 +85,7 @@ public final class GibbonCommand implements Runnable {
     /** The subcommands in the order help lists them, add-ons where bench always stood. */
     private static List<Object> subcommands() {
         List<Object> commands = new ArrayList<>(List.of(new RunCommand(), new TrainCommand(), new SqlCommand(),
-                new ServeCommand(), new ReportCommand(), new ExportCommand()));
+                new ServeCommand(), new ReportCommand(), new ExportCommand(), new MaintainCommand()));
         ServiceLoader.load(AddOnCommand.class).forEach(commands::add);
         commands.addAll(List.of(new AttacksCommand(), new ConfigCommand(), new DoctorCommand(),
                 new CommandLine.HelpCommand()));

@@ -357,7 +357,8 @@ public final class ResultTables {
             spark.sql("CREATE TABLE IF NOT EXISTS " + name(table) + " (" + schema.toDDL() + ") USING iceberg"
                     + " PARTITIONED BY (" + partitioning + ") TBLPROPERTIES ('format-version' = '2',"
                     + " 'write.update.isolation-level' = 'snapshot', 'write.merge.isolation-level' = 'snapshot',"
-                    + " 'write.delete.isolation-level' = 'snapshot', 'commit.retry.num-retries' = '20')");
+                    + " 'write.delete.isolation-level' = 'snapshot', 'commit.retry.num-retries' = '20', "
+                    + TableMaintenance.metadataProperties() + ")");
         } catch (Exception e) {
             // A concurrent run may create it first; that is fine.
             if (!spark.catalog().tableExists(name(table))) {
