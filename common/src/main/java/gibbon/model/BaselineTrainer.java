@@ -51,7 +51,7 @@ public final class BaselineTrainer {
 
     /**
      * @param overwrite whether a model already in {@code train.output} may be replaced
-     * @param log receives one line per epoch
+     * @param log receives what is trained, then one line per epoch
      */
     public BaselineTrainer(TrainingConfig config, boolean overwrite, Consumer<String> log) {
         this.config = config;
@@ -68,6 +68,8 @@ public final class BaselineTrainer {
     public ModelMetadata train() {
         Path dir = Path.of(config.output());
         checkOutput(dir, overwrite);
+        log.accept("training " + config.architecture() + " on " + config.images() + " for " + config.epochs()
+                + " epochs" + (config.noiseSigma() > 0 ? " with Gaussian input noise, sigma " + config.noiseSigma() : ""));
         Engine engine = TorchRuntime.start(config.threads());
         engine.setRandomSeed((int) config.seed());
         RandomUtils.RANDOM.setSeed(config.seed());

@@ -31,9 +31,6 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         TrainingConfig training = ConfigLoader.loadTraining(config, overrides);
-        System.out.println("training " + training.architecture() + " on " + training.images() + " for "
-                + training.epochs() + " epochs" + (training.noiseSigma() > 0
-                        ? " with Gaussian input noise, sigma " + training.noiseSigma() : ""));
         ModelMetadata metadata = new BaselineTrainer(training, overwrite, System.out::println).train();
         System.out.printf("saved %s: test accuracy %.4f, sha256 %s%n", training.output(), metadata.testAccuracy(),
                 metadata.sha256());

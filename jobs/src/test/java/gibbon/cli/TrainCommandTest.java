@@ -116,6 +116,7 @@ class TrainCommandTest {
         assertEquals(2, refused.exitCode(), refused.err());
         assertEquals("gibbon: error: " + model + ": a model is already there; pass --overwrite to replace it,"
                 + " or set another train.output\n", refused.err());
+        assertEquals("", refused.out(), "refused before anything is announced or trained");
         assertArrayEquals(json, Files.readAllBytes(model.resolve(ModelMetadata.FILE_NAME)));
         assertTrue(Files.exists(stale));
 
