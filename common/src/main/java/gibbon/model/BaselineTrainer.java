@@ -155,7 +155,10 @@ public final class BaselineTrainer {
         }
     }
 
-    /** {@code x} + N(0, sigma²) per element, drawn from {@code random}, in a new array on x's manager. */
+    /**
+     * {@code x} + N(0, sigma²) per element, drawn from {@code random}, in a new array on x's manager.
+     * Not clipped to [0, 1]: randomized smoothing classifies x + noise as it is (Cohen et al. 2019).
+     */
     private static NDArray withNoise(NDArray x, float sigma, SplittableRandom random) {
         float[] noise = new float[Math.toIntExact(x.size())];
         for (int i = 0; i < noise.length; i++) {
