@@ -26,8 +26,11 @@ public final class TrainingSettings {
     public static final ConfigKey BATCH_SIZE = ConfigKey.defaulted("train.batch-size", Type.INT, "minibatch size");
     public static final ConfigKey LEARNING_RATE = ConfigKey.defaulted("train.learning-rate", Type.DOUBLE,
             "Adam learning rate");
+    public static final ConfigKey NOISE_SIGMA = ConfigKey.defaulted("train.noise-sigma", Type.DOUBLE,
+            "standard deviation of the Gaussian noise added to each training batch's inputs in [0, 1]"
+                    + " (for randomized smoothing); 0 = none");
     public static final ConfigKey SEED = ConfigKey.defaulted("train.seed", Type.LONG,
-            "seed of initialisation and shuffling");
+            "seed of initialisation, shuffling and the training noise");
     public static final ConfigKey THREADS = ConfigKey.defaulted("train.threads", Type.INT, "libtorch threads");
     public static final ConfigKey OUTPUT = ConfigKey.required("train.output", Type.STRING,
             "local directory to write model.json and the parameters to");
@@ -35,7 +38,7 @@ public final class TrainingSettings {
             "model name: the parameter file's prefix");
 
     public static final List<ConfigKey> ALL = List.of(IMAGES, LABELS, TEST_IMAGES, TEST_LABELS, CLASS_NAMES,
-            ARCHITECTURE, LIMIT, EPOCHS, BATCH_SIZE, LEARNING_RATE, SEED, THREADS, OUTPUT, NAME);
+            ARCHITECTURE, LIMIT, EPOCHS, BATCH_SIZE, LEARNING_RATE, NOISE_SIGMA, SEED, THREADS, OUTPUT, NAME);
 
     private TrainingSettings() {}
 
@@ -59,10 +62,15 @@ public final class TrainingSettings {
         if (!(lr > 0)) {
             throw GibbonException.config("config key '" + LEARNING_RATE.path() + "' must be positive");
         }
+        double noiseSigma = Values.number(c, NOISE_SIGMA).doubleValue();
+        if (!(noiseSigma >= 0 && Double.isFinite(noiseSigma))) {
+            throw GibbonException.config("config key '" + NOISE_SIGMA.path() + "' is " + noiseSigma
+                    + ", must be a finite number, 0 or more");
+        }
         return new TrainingConfig(location(c, IMAGES), location(c, LABELS),
                 location(c, TEST_IMAGES), location(c, TEST_LABELS), classNames,
                 Values.nonEmpty(c, ARCHITECTURE), Values.nonNegative(c, LIMIT),
-                Values.positive(c, EPOCHS), Values.positive(c, BATCH_SIZE), lr,
+                Values.positive(c, EPOCHS), Values.positive(c, BATCH_SIZE), lr, noiseSigma,
                 Values.number(c, SEED).longValue(), Values.positive(c, THREADS),
                 location(c, OUTPUT), Values.nonEmpty(c, NAME));
     }

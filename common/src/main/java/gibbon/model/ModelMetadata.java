@@ -34,6 +34,7 @@ public record ModelMetadata(
             @JsonProperty("epochs") int epochs,
             @JsonProperty("batch_size") int batchSize,
             @JsonProperty("learning_rate") double learningRate,
+            @JsonProperty("noise_sigma") double noiseSigma,
             @JsonProperty("seed") long seed)
             implements Serializable {}
 
