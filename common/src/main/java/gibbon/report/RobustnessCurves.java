@@ -14,6 +14,7 @@ import java.util.Map;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.plot.ValueMarker;
+import org.jfree.chart.title.TextTitle;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.xy.DeviationRenderer;
 import org.jfree.chart.ui.RectangleAnchor;
@@ -70,6 +71,24 @@ public final class RobustnessCurves {
         for (Map.Entry<String, List<Curve>> e : byNorm.entrySet()) {
             chart(e.getKey(), e.getValue()).draw(g, new Rectangle2D.Double(i++ * PANEL_WIDTH, 0, PANEL_WIDTH, PANEL_HEIGHT));
         }
+        g.dispose();
+        return Png.encode(image);
+    }
+
+    /**
+     * The certification bracket as PNG, one L2 panel: randomized smoothing's certified accuracy against
+     * the radius (a lower bound, solid, run style 0) over the empirical robust accuracy of the L2
+     * attacks against ε (an upper bound, dashed, run style 1).
+     */
+    public static byte[] bracketPng(List<Curve> curves) {
+        JFreeChart chart = chart("l2", curves);
+        chart.setTitle(new TextTitle("Certified (solid) and attacked (dashed) accuracy, L2 budgets",
+                new Font("SansSerif", Font.BOLD, 14)));
+        chart.getXYPlot().getDomainAxis().setLabel("L2 radius = ε (inputs in [0, 1]); "
+                + chart.getXYPlot().getDomainAxis().getLabel().replaceFirst("^.*; ", ""));
+        BufferedImage image = new BufferedImage(PANEL_WIDTH, PANEL_HEIGHT, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = Png.canvas(image);
+        chart.draw(g, new Rectangle2D.Double(0, 0, PANEL_WIDTH, PANEL_HEIGHT));
         g.dispose();
         return Png.encode(image);
     }

@@ -140,6 +140,32 @@ def draw_class_robustness(data, name="class_robustness"):
     plt.show()
 
 
+def draw_certified_bracket(data, name="certified_bracket"):
+    """Certified accuracy per σ against the L2 radius (solid) over the L2 attacks' accuracy against ε (dashed)."""
+    fig, ax = plt.subplots(figsize=(6.4, 4.6))
+    budgets = sorted(set(data["epsilon"]))
+    smallest = min([e for e in budgets if e > 0], default=1.0)
+    for k, (kind, curve) in enumerate(data[["kind", "curve"]].drop_duplicates().itertuples(index=False)):
+        rows = data[(data["kind"] == kind) & (data["curve"] == curve)].sort_values("epsilon")
+        colour = PALETTE[k % len(PALETTE)]
+        ax.fill_between(rows["epsilon"], rows["ci_low"], rows["ci_high"], color=colour, alpha=0.3, linewidth=0)
+        ax.plot(rows["epsilon"], rows["accuracy"], color=colour, linestyle="-" if kind == "certified" else "--",
+                marker="o", markersize=3, label=f"certified, σ = {curve}" if kind == "certified" else str(curve))
+    ax.set_xscale("symlog", linthresh=smallest)
+    ax.set_xlim(0, max(budgets[-1], smallest))
+    ax.set_xticks(budgets, [budget(e) for e in budgets])
+    ax.minorticks_off()
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel(f"L2 radius = ε (inputs in [0, 1]; log scale above {budget(smallest)})")
+    ax.set_ylabel("accuracy")
+    ax.set_title("Certified (solid) and attacked (dashed) accuracy, L2 budgets")
+    ax.grid(color="#dddddd")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    _record(name, fig)
+    plt.show()
+
+
 def _image(values, shape):
     chw = np.asarray(values, dtype=np.float32).reshape(shape)
     return chw[0] if shape[0] == 1 else chw.transpose(1, 2, 0)

@@ -167,6 +167,10 @@ public final class RobustnessReport {
                 + " ORDER BY run_id, norm, attack");
 
         for (int i = 0; i < runs.size(); i++) {
+            certification(doc, runs.get(i), compare ? "_run_" + (i + 1) : "", compare ? " (run_" + (i + 1) + ")" : "");
+        }
+
+        for (int i = 0; i < runs.size(); i++) {
             RunInfo run = runs.get(i);
             String suffix = compare ? "_run_" + (i + 1) : "";
             List<Point> own = points.stream().filter(p -> p.run().equals(run.id())).toList();
@@ -208,6 +212,54 @@ public final class RobustnessReport {
                     + " adversarial_examples WHERE run_id = '" + run.id() + "' GROUP BY attack ORDER BY attack");
         }
         return save(folder, doc);
+    }
+
+    /**
+     * For a run that certified: the bracket figure (certified accuracy per σ under the L2 attacks'
+     * curves), the bracket view and every example's certificate. Nothing for a run that did not.
+     */
+    private void certification(ReportDocument doc, RunInfo run, String suffix, String heading) {
+        String id = run.id();
+        if (spark.sql("SELECT 1 FROM certified WHERE run_id = '" + id + "' LIMIT 1").isEmpty()) {
+            return;
+        }
+        doc.add(new Heading(1, "Certified robustness: randomized smoothing" + heading));
+        doc.add(new Text("An attack only bounds robust accuracy from above: a stronger one may break more. Randomized"
+                + " smoothing (Cohen, Rosenfeld and Kolter 2019) bounds it from below: the smoothed classifier, the"
+                + " class the model gives most often under Gaussian noise of scale σ, is certified to keep its answer"
+                + " within the example's L2 radius, with probability 1 − α. The solid lines are the share of examples"
+                + " certified correct at each radius, the dashed ones the L2 attacks' robust accuracy at ε = radius."
+                + " The certificate is the smoothed classifier's and the attacks attacked the base model, so the two"
+                + " bracket the same model only where the base model was trained with that noise."));
+        String bracketSql = "SELECT 'certified' AS kind, CAST(sigma AS STRING) AS curve, radius AS epsilon,"
+                + " certified_accuracy AS accuracy, ci_low, ci_high, smoothed_accuracy AS clean FROM certified_summary"
+                + " WHERE run_id = '" + id + "' UNION ALL SELECT 'attacked', attack, epsilon, robust_accuracy, ci_low,"
+                + " ci_high, clean_accuracy FROM robustness_curve WHERE run_id = '" + id + "' AND norm = 'l2'"
+                + " ORDER BY kind DESC, curve, epsilon";
+        List<Row> rows = spark.sql(bracketSql).collectAsList();
+        Map<String, List<Row>> byCurve = rows.stream().collect(Collectors.groupingBy(
+                r -> r.getString(0) + "\u0000" + r.getString(1), LinkedHashMap::new, Collectors.toList()));
+        List<RobustnessCurves.Curve> curves = new ArrayList<>();
+        for (List<Row> curve : byCurve.values()) {
+            Row first = curve.get(0);
+            boolean certified = first.getString(0).equals("certified");
+            curves.add(new RobustnessCurves.Curve(certified ? "certified, σ = " + first.getString(1) : first.getString(1),
+                    "l2", first.getDouble(6), certified ? 0 : 1, certified ? "smoothed" : "base model", curves.size(),
+                    curve.stream().map(r -> new RobustnessCurves.Point(r.getDouble(2), r.getDouble(3), r.getDouble(4),
+                            r.getDouble(5))).toList()));
+        }
+        String name = "certified_bracket" + suffix;
+        doc.add(new Figure(name + ".png", RobustnessCurves.bracketPng(curves), "Certified accuracy per σ against the L2"
+                + " radius (solid, with its Wilson band) and the L2 attacks' robust accuracy against ε (dashed); the"
+                + " grey lines mark the clean accuracy of the smoothed classifier (the first σ) and of the base model.", csv(name + ".csv", bracketSql),
+                "draw_certified_bracket(load(\"" + name + ".csv\", \"\"\"" + bracketSql + "\"\"\"), \"" + name + "\")"));
+        query(doc, "SELECT sigma, radius, n, certified_accuracy, certified_ci_low, certified_ci_high,"
+                + " empirical_robust_accuracy, strongest_attack, smoothed_accuracy FROM certified_bracket WHERE run_id = '"
+                + id + "' ORDER BY sigma, radius");
+        doc.add(new Text("Every example's certificate: the class certified (null when CERTIFY abstains), its radius, the"
+                + " lower confidence bound p̲A on the top class's probability under noise, and the counts behind it."));
+        query(doc, "SELECT example_id, label, sigma, predicted, abstained, correct, radius, p_a_lower, n_a, n, predict"
+                + " FROM certified WHERE run_id = '" + id + "' ORDER BY sigma, example_id");
     }
 
     /** Writes the report with local paths hidden: figures, data files, notebook and page. */

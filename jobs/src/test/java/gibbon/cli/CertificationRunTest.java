@@ -9,7 +9,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -79,6 +84,51 @@ class CertificationRunTest {
             assertTrue(s.get("ci_low").asDouble() <= accuracy && accuracy <= s.get("ci_high").asDouble(), s.toString());
             previous = accuracy;
         }
+    }
+
+    @Test
+    void theReportDrawsTheBracketFromTheTables() throws IOException {
+        assertEquals(0, run.exitCode(), run.out() + run.err());
+        Path out = dir.resolve("reports");
+        CommandResult r = CommandResult.run("report", "--config", config.toString(), "--out", out.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        Path folder;
+        try (Stream<Path> made = Files.list(out)) {
+            folder = made.findFirst().orElseThrow();
+        }
+        assertTrue(Files.size(folder.resolve("certified_bracket.png")) > 1000);
+        Map<Double, Double> certified = new HashMap<>();
+        for (JsonNode s : sql("SELECT radius, certified_accuracy FROM certified_summary")) {
+            certified.put(s.get("radius").asDouble(), s.get("certified_accuracy").asDouble());
+        }
+        List<String> data = Files.readAllLines(folder.resolve("data/certified_bracket.csv"));
+        assertEquals("kind,curve,epsilon,accuracy,ci_low,ci_high,clean", data.get(0));
+        Map<Double, Double> drawn = new HashMap<>();
+        long attacked = 0;
+        for (String line : data.subList(1, data.size())) {
+            String[] cells = line.split(",");
+            if (cells[0].equals("certified")) {
+                drawn.put(Double.parseDouble(cells[2]), Double.parseDouble(cells[3]));
+            } else {
+                assertEquals("pgd_l2", cells[1], line);
+                attacked++;
+            }
+        }
+        assertEquals(certified, drawn, "the certified curve is certified_summary's");
+        assertEquals(sql("SELECT * FROM robustness_curve WHERE norm = 'l2'").size(), attacked, "and the attacked one pgd_l2's");
+        // The per-example table keeps every certificate.
+        JsonNode notebook = new ObjectMapper().readTree(folder.resolve("report.ipynb").toFile());
+        String table = null;
+        for (JsonNode cell : notebook.get("cells")) {
+            StringBuilder source = new StringBuilder();
+            cell.get("source").forEach(line -> source.append(line.asText()));
+            Matcher m = Pattern.compile("FROM certified WHERE .*\"(table_\\d+\\.csv)\"\\)$", Pattern.DOTALL).matcher(source);
+            if (m.find()) {
+                table = m.group(1);
+            }
+        }
+        assertTrue(table != null, "no cell lists the certificates");
+        assertEquals(EXAMPLES + 1, Files.readAllLines(folder.resolve("data").resolve(table)).size());
     }
 
     @Test
