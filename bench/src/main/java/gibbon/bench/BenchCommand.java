@@ -73,7 +73,7 @@ public final class BenchCommand implements AddOnCommand {
     String python;
 
     @Option(names = "--skip", split = ",", paramLabel = "PART",
-            description = "Parts to leave out: kernel, pytorch, sweep, end-to-end, memory, tables.")
+            description = "Parts to leave out: kernel, pytorch, sweep, end-to-end, memory, certify, tables.")
     List<String> skip = new ArrayList<>();
 
     private final PrintStream out = System.out;
@@ -106,11 +106,51 @@ public final class BenchCommand implements AddOnCommand {
         if (!skip.contains("memory")) {
             memory();
         }
+        if (!skip.contains("certify")) {
+            certify();
+        }
         if (!skip.contains("tables") && tableRuns > 0) {
             out.printf("6. the result tables after %d runs, before and after gibbon maintain (docs/cluster.md)%n", tableRuns);
             TableHealthBench.measure(tableRuns, out);
         }
         return 0;
+    }
+
+    private void certify() throws IOException {
+        ExperimentConfig config = ConfigLoader.load(Path.of("conf", "certify.conf"), List.of());
+        Classifier model = ClassifierCache.get(config.model(), Device.cpu(), 1, Map.of());
+        int certifyBatch = config.certify().batchSize();
+        double sigma = config.certify().sigmas().get(0);
+        Example example = IdxDataset.open("bundled/fashion-mnist/t10k-images-idx3-ubyte.gz",
+                "bundled/fashion-mnist/t10k-labels-idx1-ubyte.gz", Map.of()).read(0, 1).next();
+        out.printf("7. randomized smoothing (conf/certify.conf's model, sigma %s, batch %d): noisy samples classified"
+                + " per second, against the plain forward pass of the same model and batch; one thread%n", sigma,
+                certifyBatch);
+        KernelBench.threads(1);
+        long samples = 20L * certifyBatch * Math.max(1, steps / 4);
+        CertifyBench.forward(model, example, certifyBatch, samples / 4);
+        CertifyBench.smoothed(model, example, certifyBatch, sigma, samples / 4);
+        List<Double> forward = new ArrayList<>();
+        List<Double> smoothed = new ArrayList<>();
+        List<Double> ratio = new ArrayList<>();
+        List<Double> noise = new ArrayList<>();
+        for (int r = 0; r < repeats; r++) {
+            noise.add(CertifyBench.noise(example, sigma, samples));
+            forward.add(CertifyBench.forward(model, example, certifyBatch, samples));
+            smoothed.add(CertifyBench.smoothed(model, example, certifyBatch, sigma, samples));
+            ratio.add(smoothed.get(r) / forward.get(r));
+        }
+        out.printf("   %-34s %s%n", "plain forward pass", triple(KernelBench.spread(forward), "%.0f"));
+        out.printf("   %-34s %s%n", "smoothing (noise + forward + count)", triple(KernelBench.spread(smoothed), "%.0f"));
+        out.printf("   %-34s %s (goal >= 0.90)%n", "smoothing / forward", triple(KernelBench.spread(ratio), "%.2f"));
+        out.printf("   %-34s %s%n", "drawing the noise alone", triple(KernelBench.spread(noise), "%.0f"));
+        Path warehouse = Files.createTempDirectory("gibbon-bench-certify");
+        int examples = 20;
+        int n = 5_000;
+        double one = CertifyBench.sparkRate("local[1]", warehouse, examples, n);
+        double two = CertifyBench.sparkRate("local[2]", warehouse, examples, n);
+        out.printf("   certification stage on Spark (%d examples x %d samples; run time with it less without):"
+                + " local[1] %.0f, local[2] %.0f samples/s, local[2] / local[1] %.2f%n%n", examples, n, one, two, two / one);
     }
 
     private void kernel(Classifier model, long flops, List<Integer> threadCounts) {
