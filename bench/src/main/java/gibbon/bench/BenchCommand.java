@@ -110,7 +110,7 @@ public final class BenchCommand implements AddOnCommand {
             certify();
         }
         if (!skip.contains("tables") && tableRuns > 0) {
-            out.printf("6. the result tables after %d runs, before and after gibbon maintain (docs/cluster.md)%n", tableRuns);
+            out.printf("7. the result tables after %d runs, before and after gibbon maintain (docs/cluster.md)%n", tableRuns);
             TableHealthBench.measure(tableRuns, out);
         }
         return 0;
@@ -123,7 +123,7 @@ public final class BenchCommand implements AddOnCommand {
         double sigma = config.certify().sigmas().get(0);
         Example example = IdxDataset.open("bundled/fashion-mnist/t10k-images-idx3-ubyte.gz",
                 "bundled/fashion-mnist/t10k-labels-idx1-ubyte.gz", Map.of()).read(0, 1).next();
-        out.printf("7. randomized smoothing (conf/certify.conf's model, sigma %s, batch %d): noisy samples classified"
+        out.printf("6. randomized smoothing (conf/certify.conf's model, sigma %s, batch %d): noisy samples classified"
                 + " per second, against the plain forward pass of the same model and batch; one thread%n", sigma,
                 certifyBatch);
         KernelBench.threads(1);
