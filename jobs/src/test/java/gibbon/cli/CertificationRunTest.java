@@ -3,8 +3,14 @@ package gibbon.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.Device;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import gibbon.certify.GaussianNoise;
+import gibbon.certify.SmoothedClassifier;
+import gibbon.certify.SmoothedPrediction;
+import gibbon.data.Example;
+import gibbon.model.ClassifierCache;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,15 +26,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code gibbon run conf/certify.conf}, scaled down (the bundled baseline model, a few examples,
- * fewer samples), on a real local[2] SparkSession: the run writes {@code certified} and
+ * {@code gibbon run conf/certify.conf}, scaled down (a few examples, fewer samples), on a real local[2] SparkSession: the run writes {@code certified} and
  * {@code certified_summary}, and {@code gibbon sql} sets the certified accuracy beside PGD-L2's
  * robust accuracy in the {@code certified_bracket} view.
  */
 class CertificationRunTest {
     private static final Path ROOT = Path.of("").toAbsolutePath();
     private static final int EXAMPLES = 6;
-    private static final List<Double> RADII = List.of(0.0, 0.25, 0.5);
+    private static final List<Double> RADII = List.of(0.0, 0.1, 0.25, 0.5);
+    private static final String MODEL = "bundled/models/fashion-cnn-noise-0.25";
 
     @TempDir
     static Path dir;
@@ -43,7 +49,8 @@ class CertificationRunTest {
                 "include file(\"" + ROOT.resolve("conf/certify.conf") + "\")",
                 "output { warehouse = \"" + dir.resolve("warehouse") + "\", catalog = certrun }",
                 "spark.master = \"local[2]\"",
-                "model.uri = \"" + ROOT.resolve("bundled/models/fashion-cnn") + "\"",
+                "model.uri = \"" + ROOT.resolve(MODEL) + "\"",
+                "output.adversarial-fraction = 1",
                 "dataset.images = \"" + ROOT.resolve("bundled/fashion-mnist/t10k-images-idx3-ubyte.gz") + "\"",
                 "dataset.labels = \"" + ROOT.resolve("bundled/fashion-mnist/t10k-labels-idx1-ubyte.gz") + "\"",
                 "dataset.limit = " + EXAMPLES,
@@ -129,6 +136,48 @@ class CertificationRunTest {
         }
         assertTrue(table != null, "no cell lists the certificates");
         assertEquals(EXAMPLES + 1, Files.readAllLines(folder.resolve("data").resolve(table)).size());
+    }
+
+    /**
+     * A sanity signal for the certificates, not a proof: PGD-L2 attacked the base model, so its inputs
+     * are not the smoothed classifier's worst case; but any of them within an example's certified
+     * radius must leave the smoothed classifier's answer the certified class. PREDICT on 1000 fresh
+     * noisy copies (other noise than the run's) may abstain, and contradicts the certificate with
+     * probability at most α where the certificate holds.
+     */
+    @Test
+    void storedPgdL2InputsInsideACertifiedRadiusKeepTheSmoothedAnswer() throws IOException {
+        assertEquals(0, run.exitCode(), run.out() + run.err());
+        Map<Long, JsonNode> certificates = new HashMap<>();
+        for (JsonNode c : sql("SELECT example_id, predicted, radius, sigma FROM certified WHERE NOT abstained")) {
+            certificates.put(c.get("example_id").asLong(), c);
+        }
+        SmoothedClassifier smoothed = new SmoothedClassifier(
+                ClassifierCache.get(ROOT.resolve(MODEL).toString(), Device.cpu(), 1, Map.of()), 100);
+        int inside = 0;
+        int brokenBase = 0;
+        for (JsonNode a : sql("SELECT example_id, label, epsilon, predicted, tensor FROM adversarial_examples"
+                + " WHERE attack = 'pgd_l2' AND epsilon > 0")) {
+            long id = a.get("example_id").asLong();
+            JsonNode c = certificates.get(id);
+            if (c == null || a.get("epsilon").asDouble() >= c.get("radius").asDouble()) {
+                continue;
+            }
+            float[] x = new float[a.get("tensor").size()];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) a.get("tensor").get(i).asDouble();
+            }
+            long[] counts = smoothed.counts(Example.ofValues(id, a.get("label").asInt(), x),
+                    GaussianNoise.of(7, id, c.get("sigma").asDouble()), 0, 0, 1000);
+            SmoothedPrediction p = SmoothedPrediction.predict(counts, 0.001);
+            assertTrue(p.abstained() || p.predicted() == c.get("predicted").asInt(), "example " + id + " certified "
+                    + c + " but PGD-L2's input at " + a.get("epsilon") + " is classified " + p.predicted());
+            inside++;
+            brokenBase += a.get("predicted").asInt() != c.get("predicted").asInt() ? 1 : 0;
+        }
+        System.out.printf("PGD-L2 inputs inside a certified radius: %d, base model's answer changed on %d, smoothed"
+                + " classifier's never%n", inside, brokenBase);
+        assertTrue(inside > 0, "no stored PGD-L2 input lies inside a certified radius: nothing was checked");
     }
 
     @Test
