@@ -62,6 +62,21 @@ def _record(name, fig, **extra):
         json.dump({"axes": axes, **extra}, f)
 
 
+def _budget_axes(ax, budgets, x_label, y_label, title):
+    """An accuracy axis over ε budgets: symlog, linear up to the smallest positive budget, ticks at the budgets."""
+    smallest = min([e for e in budgets if e > 0], default=1.0)
+    ax.set_xscale("symlog", linthresh=smallest)
+    ax.set_xlim(0, max(budgets[-1], smallest))
+    ax.set_xticks(budgets, [budget(e) for e in budgets])
+    ax.minorticks_off()
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel(f"{x_label}, inputs in [0, 1]; log scale above {budget(smallest)})")
+    ax.set_ylabel(y_label)
+    ax.set_title(title)
+    ax.grid(color="#dddddd")
+    ax.legend(fontsize=8)
+
+
 def draw_robustness_curve(data, name="robustness_curve"):
     """Robust accuracy against ε per attack, with its Wilson band; one panel per norm, ε on a symlog axis."""
     present = list(dict.fromkeys(data["norm"]))
@@ -72,7 +87,6 @@ def draw_robustness_curve(data, name="robustness_curve"):
     for ax, norm in zip(axes[0], norms):
         panel = data[data["norm"] == norm]
         budgets = sorted(set(panel["epsilon"]))
-        smallest = min([e for e in budgets if e > 0], default=1.0)
         for r, run in enumerate(runs):
             own = panel[panel["run_id"] == run]
             for attack in attacks:
@@ -88,16 +102,8 @@ def draw_robustness_curve(data, name="robustness_curve"):
                 ax.axhline(clean, color="dimgray", linestyle="--", linewidth=1, label="_clean")
                 ax.annotate(f"clean accuracy{'' if len(runs) == 1 else f' (run_{r + 1})'} {clean:.3f}", (1, clean),
                             xycoords=("axes fraction", "data"), ha="right", va="bottom", fontsize=8)
-        ax.set_xscale("symlog", linthresh=smallest)
-        ax.set_xlim(0, max(budgets[-1], smallest))
-        ax.set_xticks(budgets, [budget(e) for e in budgets])
-        ax.minorticks_off()
-        ax.set_ylim(0, 1.02)
-        ax.set_xlabel(f"ε ({NORM_NAMES.get(norm, norm)} budget, inputs in [0, 1]; log scale above {budget(smallest)})")
-        ax.set_ylabel("robust accuracy")
-        ax.set_title(f"{NORM_NAMES.get(norm, norm)} attacks: robust accuracy vs ε (95 % Wilson band)")
-        ax.grid(color="#dddddd")
-        ax.legend(fontsize=8)
+        _budget_axes(ax, budgets, f"ε ({NORM_NAMES.get(norm, norm)} budget", "robust accuracy",
+                     f"{NORM_NAMES.get(norm, norm)} attacks: robust accuracy vs ε (95 % Wilson band)")
     fig.tight_layout()
     _record(name, fig)
     plt.show()
@@ -144,23 +150,13 @@ def draw_certified_bracket(data, name="certified_bracket"):
     """Certified accuracy per σ against the L2 radius (solid) over the L2 attacks' accuracy against ε (dashed)."""
     fig, ax = plt.subplots(figsize=(6.4, 4.6))
     budgets = sorted(set(data["epsilon"]))
-    smallest = min([e for e in budgets if e > 0], default=1.0)
     for k, (kind, curve) in enumerate(data[["kind", "curve"]].drop_duplicates().itertuples(index=False)):
         rows = data[(data["kind"] == kind) & (data["curve"] == curve)].sort_values("epsilon")
         colour = PALETTE[k % len(PALETTE)]
         ax.fill_between(rows["epsilon"], rows["ci_low"], rows["ci_high"], color=colour, alpha=0.3, linewidth=0)
         ax.plot(rows["epsilon"], rows["accuracy"], color=colour, linestyle="-" if kind == "certified" else "--",
                 marker="o", markersize=3, label=f"certified, σ = {curve}" if kind == "certified" else str(curve))
-    ax.set_xscale("symlog", linthresh=smallest)
-    ax.set_xlim(0, max(budgets[-1], smallest))
-    ax.set_xticks(budgets, [budget(e) for e in budgets])
-    ax.minorticks_off()
-    ax.set_ylim(0, 1.02)
-    ax.set_xlabel(f"L2 radius = ε (inputs in [0, 1]; log scale above {budget(smallest)})")
-    ax.set_ylabel("accuracy")
-    ax.set_title("Certified (solid) and attacked (dashed) accuracy, L2 budgets")
-    ax.grid(color="#dddddd")
-    ax.legend(fontsize=8)
+    _budget_axes(ax, budgets, "L2 radius = ε (L2 budget", "accuracy", "Certified (solid) and attacked (dashed) accuracy, L2 budgets")
     fig.tight_layout()
     _record(name, fig)
     plt.show()
