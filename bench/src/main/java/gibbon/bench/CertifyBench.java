@@ -27,7 +27,7 @@ final class CertifyBench {
 
     /** Plain forward passes with the class read back, on copies of one input: samples per second. */
     static double forward(Classifier model, Example example, int batch, long samples) {
-        float[] clean = values(example);
+        float[] clean = SmoothedClassifier.clean(example);
         float[] data = new float[batch * clean.length];
         for (int i = 0; i < batch; i++) {
             System.arraycopy(clean, 0, data, i * clean.length, clean.length);
@@ -60,7 +60,7 @@ final class CertifyBench {
     /** Drawing the noisy copies alone, as the sampling loop draws them: samples per second. */
     static double noise(Example example, double sigma, long samples) {
         GaussianNoise noise = GaussianNoise.of(1, example.id(), sigma);
-        float[] clean = values(example);
+        float[] clean = SmoothedClassifier.clean(example);
         float[] out = new float[clean.length];
         long start = System.nanoTime();
         for (long i = 0; i < samples; i++) {
@@ -91,16 +91,5 @@ final class CertifyBench {
         }
         GibbonSpark.stopIfRunning();
         return samples / Math.max(seconds[1] - seconds[0], 1e-9);
-    }
-
-    private static float[] values(Example example) {
-        if (example.values() != null) {
-            return example.values();
-        }
-        float[] out = new float[example.pixels().length];
-        for (int j = 0; j < out.length; j++) {
-            out[j] = (example.pixels()[j] & 0xff) / 255f;
-        }
-        return out;
     }
 }

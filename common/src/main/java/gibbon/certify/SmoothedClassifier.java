@@ -68,7 +68,7 @@ public final class SmoothedClassifier {
     }
 
     /** The example's values in [0, 1]: float32 true division of byte pixels by 255, as torchvision's ToTensor. */
-    static float[] clean(Example example) {
+    public static float[] clean(Example example) {
         if (example.values() != null) {
             return example.values();
         }
