@@ -83,8 +83,33 @@ public final class ClassifierCache {
     public static Lease lease(ModelSpec spec, Device device, int threads, Map<String, String> hadoop, long budgetBytes) {
         TorchRuntime.start(threads);
         SHARED.setBudget(budgetBytes);
-        return SHARED.lease(spec, device, () -> new ModelLoader(
-                new ModelStore(Path.of(System.getProperty("java.io.tmpdir"), "gibbon-models"), hadoop)).load(spec, device));
+        return SHARED.lease(spec, device, () -> loader(hadoop).load(spec, device));
+    }
+
+    /**
+     * A classifier of its own, outside every cache and not counted as a load: for a check on the
+     * driver that closes it right after. Refused as a cached one would be when it alone is larger
+     * than {@code budgetBytes} (0 = no limit).
+     */
+    public static Classifier loadUncached(ModelSpec spec, Device device, int threads, Map<String, String> hadoop,
+            long budgetBytes) {
+        TorchRuntime.start(threads);
+        Classifier classifier = loader(hadoop).load(spec, device);
+        long bytes = residentBytes(classifier);
+        if (budgetBytes > 0 && bytes > budgetBytes) {
+            classifier.close();
+            throw overBudget(classifier, bytes, budgetBytes);
+        }
+        return classifier;
+    }
+
+    private static ModelLoader loader(Map<String, String> hadoop) {
+        return new ModelLoader(new ModelStore(Path.of(System.getProperty("java.io.tmpdir"), "gibbon-models"), hadoop));
+    }
+
+    private static GibbonException overBudget(Classifier classifier, long bytes, long budgetBytes) {
+        return GibbonException.config("config key '" + BUDGET_KEY + "': " + classifier.location() + " holds " + bytes
+                + " bytes (" + mib(bytes) + ") of parameters, more than the model cache budget of " + budgetBytes + " bytes");
     }
 
     /**
@@ -93,9 +118,7 @@ public final class ClassifierCache {
      */
     public static Classifier get(ModelSpec spec, Device device, int threads, Map<String, String> hadoop) {
         TorchRuntime.start(threads);
-        return SHARED.lease(spec, device, () -> new ModelLoader(
-                new ModelStore(Path.of(System.getProperty("java.io.tmpdir"), "gibbon-models"), hadoop)).load(spec, device))
-                .classifier();
+        return SHARED.lease(spec, device, () -> loader(hadoop).load(spec, device)).classifier();
     }
 
     /** The cached classifier of a DJL model directory, held as {@link #get(ModelSpec, Device, int, Map)} holds it. */
@@ -158,9 +181,7 @@ public final class ClassifierCache {
             if (budgetBytes > 0 && bytes > budgetBytes) {
                 entries.remove(entry.key, entry);
                 classifier.close();
-                entry.loaded.completeExceptionally(GibbonException.config("config key '" + BUDGET_KEY + "': "
-                        + classifier.location() + " holds " + bytes + " bytes (" + mib(bytes) + ") of parameters, more than"
-                        + " the model cache budget of " + budgetBytes + " bytes"));
+                entry.loaded.completeExceptionally(overBudget(classifier, bytes, budgetBytes));
                 return;
             }
             entry.classifier = classifier;
@@ -276,7 +297,7 @@ public final class ClassifierCache {
         }
 
         @Override
-        public void close() {
+        public synchronized void close() {
             if (!released) {
                 released = true;
                 release(entry);
