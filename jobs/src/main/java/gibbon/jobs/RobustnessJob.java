@@ -241,7 +241,7 @@ public final class RobustnessJob {
             tables.deleteRun(ResultTables.PENDING_PREDICTIONS, runId);
         }
         Timestamp startedAt = Timestamp.from(Instant.now());
-        out.println("run: " + runId + (config.manyModels() ? " (model " + name + ")" : ""));
+        out.println("run: " + runId + (config.manyModels() ? " (model: " + name + ")" : ""));
         out.flush();
         String master = spark.sparkContext().master();
         Row running = new TableRow(ResultTables.RUNS_SCHEMA)
