@@ -219,6 +219,21 @@ public final class ClassifierCache {
         }
     }
 
+    /**
+     * Evicts and closes every cached model no task holds, as a JVM that goes on to other work
+     * would; returns how many.
+     */
+    public synchronized int evictIdle() {
+        List<Entry> idle = entries.values().stream().filter(e -> e.classifier != null && e.leases == 0).toList();
+        for (Entry e : idle) {
+            entries.remove(e.key);
+            cachedBytes -= e.bytes;
+            e.evicted = true;
+            close(e);
+        }
+        return idle.size();
+    }
+
     private synchronized void release(Entry entry) {
         entry.leases--;
         if (entry.leases == 0 && entry.evicted) {
