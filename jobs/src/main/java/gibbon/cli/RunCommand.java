@@ -72,13 +72,13 @@ final class RunCommand implements Callable<Integer> {
         int width = Math.max(10, job.runs().stream().mapToInt(r -> r.name().length()).max().orElse(0));
         out.printf(Locale.ROOT, "%-" + width + "s %-22s %8s  %s%n", "model", "run", "seconds", "model loads per executor");
         for (RobustnessJob.ModelRun r : job.runs()) {
-            String loads = r.loads().entrySet().stream().map(e -> e.getKey() + " " + e.getValue())
+            String loads = r.loads().entrySet().stream().map(e -> executor(e.getKey()) + ": " + e.getValue())
                     .collect(Collectors.joining(", "));
             out.printf(Locale.ROOT, "%-" + width + "s %-22s %8.1f  %s%n", r.name(), r.outcome().runId(),
                     r.outcome().seconds(), loads);
         }
         String peaks = job.peakCacheBytes().entrySet().stream()
-                .map(e -> e.getKey() + " " + e.getValue() + " bytes (" + ClassifierCache.mib(e.getValue()) + ")")
+                .map(e -> executor(e.getKey()) + ": " + e.getValue() + " bytes (" + ClassifierCache.mib(e.getValue()) + ")")
                 .collect(Collectors.joining(", "));
         out.printf(Locale.ROOT, "model cache: budget %s; peak %s%n", job.cacheBudget() == 0 ? "none (sweep.model-cache-bytes = 0)"
                 : job.cacheBudget() + " bytes (" + ClassifierCache.mib(job.cacheBudget()) + ")", peaks);
@@ -108,6 +108,11 @@ final class RunCommand implements Callable<Integer> {
             out.println(line);
         }
         out.flush();
+    }
+
+    /** An executor as the summary names it: {@code driver} (local mode) or {@code executor N}. */
+    private static String executor(String id) {
+        return id.equals("driver") ? id : "executor " + id;
     }
 
     static void printSummary(PrintStream out, List<RobustAccuracy> summary) {

@@ -82,11 +82,11 @@ class MultiModelRunTest {
         for (String name : runs.keySet()) {
             assertTrue(job.out().contains("run: " + runs.get(name)[0] + " (model: " + name + ")"), job.out());
             // local mode: the driver is the one executor; the 2 MiB budget cannot hold both models.
-            assertEquals("driver 1", runs.get(name)[1], name + " is loaded once");
+            assertEquals("driver: 1", runs.get(name)[1], name + " is loaded once");
         }
         assertTrue(job.out().contains("summary of 2 runs (64 examples, 64 read from the dataset,"), job.out());
         assertTrue(job.out().contains("examples: 64 in 4 partitions, read once for 2 models"), job.out());
-        assertTrue(job.out().contains("model cache: budget 2097152 bytes (2.00 MiB); peak driver "), job.out());
+        assertTrue(job.out().contains("model cache: budget 2097152 bytes (2.00 MiB); peak driver: "), job.out());
         assertTrue(SparkSession.active().sparkContext().getPersistentRDDs().isEmpty(), "the examples are unpersisted");
 
         CommandResult cnn = CommandResult.run(run("conf/default.conf"));
