@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * of every parameter array the network holds (for a DJL block that includes BatchNorm's running
  * statistics; for a TorchScript module its parameters as libtorch lists them). libtorch's own
  * allocations and each batch's activations are not counted. When a newly loaded model takes the
- * cache over its budget, the least recently used models are evicted, idle ones first. A task holds
+ * cache over its budget, the least recently used models are evicted, idle ones first; a model whose
+ * size is known beforehand has idle models evicted before it loads. A task holds
  * its model through a {@link Lease}: several tasks of an executor share a model at once, and an
  * evicted model is closed only when its last lease is released.
  */
@@ -81,9 +82,20 @@ public final class ClassifierCache {
      * @param budgetBytes the cache's budget from now on (the tasks of one job all pass the same); 0 = no limit
      */
     public static Lease lease(ModelSpec spec, Device device, int threads, Map<String, String> hadoop, long budgetBytes) {
+        return lease(spec, device, threads, hadoop, budgetBytes, 0);
+    }
+
+    /**
+     * As {@link #lease(ModelSpec, Device, int, Map, long)} for a model of known size, which makes
+     * room for it before it loads.
+     *
+     * @param expectedBytes the model's resident bytes as measured elsewhere; 0 = unknown
+     */
+    public static Lease lease(ModelSpec spec, Device device, int threads, Map<String, String> hadoop, long budgetBytes,
+            long expectedBytes) {
         TorchRuntime.start(threads);
         SHARED.setBudget(budgetBytes);
-        return SHARED.lease(spec, device, () -> loader(hadoop).load(spec, device));
+        return SHARED.lease(spec, device, expectedBytes, () -> loader(hadoop).load(spec, device));
     }
 
     /**
@@ -141,6 +153,17 @@ public final class ClassifierCache {
      * @throws GibbonException of kind CONFIG when the model alone is larger than the budget
      */
     public Lease lease(ModelSpec spec, Device device, Supplier<Classifier> load) {
+        return lease(spec, device, 0, load);
+    }
+
+    /**
+     * As {@link #lease(ModelSpec, Device, Supplier)}, for a model whose size is known beforehand
+     * (measured on the driver): idle models are evicted before it loads, as far as its room needs,
+     * so that the models open at once stay within the budget.
+     *
+     * @param expectedBytes the model's resident bytes; 0 = unknown, room is made after it loads
+     */
+    public Lease lease(ModelSpec spec, Device device, long expectedBytes, Supplier<Classifier> load) {
         Key key = new Key(spec, device);
         Entry entry;
         boolean loading;
@@ -148,6 +171,9 @@ public final class ClassifierCache {
             entry = entries.get(key);
             loading = entry == null;
             if (loading) {
+                if (expectedBytes > 0) {
+                    evictIdleOver(budgetBytes - expectedBytes);
+                }
                 entry = new Entry(key);
                 entries.put(key, entry);
             }
@@ -195,6 +221,33 @@ public final class ClassifierCache {
         entry.loaded.complete(classifier);
     }
 
+    /** Evicts least recently used idle models until the cached ones take at most {@code bytes}. */
+    private void evictIdleOver(long bytes) {
+        if (budgetBytes == 0) {
+            return;
+        }
+        for (Entry e : List.copyOf(entries.values())) {
+            if (cachedBytes <= bytes) {
+                return;
+            }
+            if (e.classifier != null && e.leases == 0) {
+                evict(e);
+            }
+        }
+    }
+
+    private void evict(Entry victim) {
+        entries.remove(victim.key);
+        cachedBytes -= victim.bytes;
+        victim.evicted = true;
+        LOG.info("model cache: evicting {} ({}; budget {}, {} cached after it){}", victim.classifier.location(),
+                mib(victim.bytes), mib(budgetBytes), mib(cachedBytes),
+                victim.leases > 0 ? ", closed when its " + victim.leases + " running task(s) release it" : "");
+        if (victim.leases == 0) {
+            close(victim);
+        }
+    }
+
     /** Evicts least recently used models, idle ones first, until the cache is within its budget. */
     private void evictOver(Entry admitted) {
         while (budgetBytes > 0 && cachedBytes > budgetBytes) {
@@ -207,15 +260,7 @@ public final class ClassifierCache {
             if (victim == null) {
                 return;
             }
-            entries.remove(victim.key);
-            cachedBytes -= victim.bytes;
-            victim.evicted = true;
-            LOG.info("model cache: evicting {} ({}; budget {}, {} cached after it){}", victim.classifier.location(),
-                    mib(victim.bytes), mib(budgetBytes), mib(cachedBytes),
-                    victim.leases > 0 ? ", closed when its " + victim.leases + " running task(s) release it" : "");
-            if (victim.leases == 0) {
-                close(victim);
-            }
+            evict(victim);
         }
     }
 
@@ -225,12 +270,7 @@ public final class ClassifierCache {
      */
     public synchronized int evictIdle() {
         List<Entry> idle = entries.values().stream().filter(e -> e.classifier != null && e.leases == 0).toList();
-        for (Entry e : idle) {
-            entries.remove(e.key);
-            cachedBytes -= e.bytes;
-            e.evicted = true;
-            close(e);
-        }
+        idle.forEach(this::evict);
         return idle.size();
     }
 

@@ -182,6 +182,24 @@ class ClassifierCacheTest {
     }
 
     @Test
+    void aModelOfKnownSizeHasIdleModelsEvictedBeforeItLoads() {
+        ClassifierCache cache = new ClassifierCache(bnBytes + viewBytes - 1);
+        ClassifierCache.Lease bn = lease(cache, BN);
+        bn.close();
+        try (ClassifierCache.Lease view = cache.lease(VIEW, CPU, viewBytes, () -> {
+            assertTrue(closed(bn), "bn is closed before view loads");
+            return load(VIEW);
+        })) {
+            assertEquals(List.of(VIEW.uri()), cache.cached());
+        }
+        assertEquals(bnBytes, cache.peakBytes(), "never both at once");
+        ClassifierCache unknown = new ClassifierCache(bnBytes + viewBytes - 1);
+        lease(unknown, BN).close();
+        lease(unknown, VIEW).close();
+        assertEquals(bnBytes + viewBytes, unknown.peakBytes(), "without a size, room is made after the load");
+    }
+
+    @Test
     void aModelLargerThanTheWholeBudgetIsRefusedInOneLine() {
         ClassifierCache cache = new ClassifierCache(bnBytes - 1);
         GibbonException e = assertThrows(GibbonException.class, () -> lease(cache, BN));

@@ -20,6 +20,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -117,6 +118,7 @@ public final class RobustnessJob {
         ResultCatalog.requireReachable(config);
         List<String> names = config.modelNames();
         Map<String, ModelMetadata> models = new LinkedHashMap<>();
+        Map<String, Long> sizes = new HashMap<>();
         ExampleSource source = null;
         List<Example> probes = null;
         SparkSession spark = null;
@@ -163,13 +165,14 @@ public final class RobustnessJob {
                     out.printf("model%s: %s (%s, %d classes, input %s)%n", config.manyModels() ? " " + name : "",
                             run.model().uri(), model.architecture(), model.numClasses(), Arrays.toString(model.inputShape()));
                     models.put(name, model);
+                    sizes.put(name, ClassifierCache.residentBytes(classifier));
                 } finally {
                     if (config.manyModels()) {
                         classifier.close();
                     }
                 }
             }
-            return attackAll(spark, source, n, models, start);
+            return attackAll(spark, source, n, models, sizes, start);
         } finally {
             if (held != null) {
                 held.close();
@@ -179,7 +182,7 @@ public final class RobustnessJob {
 
     /** Every model's run over the same examples: read once and persisted when there are several models. */
     private JobOutcome attackAll(SparkSession spark, ExampleSource source, long n, Map<String, ModelMetadata> models,
-            long start) {
+            Map<String, Long> sizes, long start) {
         ResultTables tables = new ResultTables(spark, config);
         tables.createIfMissing();
         int partitions = partitions(spark, n);
@@ -203,8 +206,8 @@ public final class RobustnessJob {
                 ExperimentConfig run = config.forModel(m.getKey());
                 CollectionAccumulator<SweepPartition.CacheReport> reports = spark.sparkContext()
                         .collectionAccumulator("model cache of " + m.getKey());
-                Outcome outcome = runModel(spark, tables, run, m.getKey(), m.getValue(), source, examples, n, partitions,
-                        id, reports);
+                Outcome outcome = runModel(spark, tables, run, m.getKey(), m.getValue(), sizes.get(m.getKey()), source,
+                        examples, n, partitions, id, reports);
                 Map<String, Long> loads = new TreeMap<>();
                 for (SweepPartition.CacheReport r : reports.value()) {
                     loads.merge(r.executor(), r.loaded() ? 1L : 0L, Long::sum);
@@ -222,10 +225,14 @@ public final class RobustnessJob {
                 (System.nanoTime() - start) / 1e9);
     }
 
-    /** One model's run: its {@code runs} row, attack, summary, transfer and certification stages. */
+    /**
+     * One model's run: its {@code runs} row, attack, summary, transfer and certification stages.
+     *
+     * @param modelBytes the model's resident bytes as the driver's check measured them
+     */
     private Outcome runModel(SparkSession spark, ResultTables tables, ExperimentConfig run, String name,
-            ModelMetadata model, ExampleSource source, Supplier<Dataset<Row>> examples, long n, int partitions,
-            String runId, CollectionAccumulator<SweepPartition.CacheReport> reports) {
+            ModelMetadata model, long modelBytes, ExampleSource source, Supplier<Dataset<Row>> examples, long n,
+            int partitions, String runId, CollectionAccumulator<SweepPartition.CacheReport> reports) {
         long start = System.nanoTime();
         if (resume) {
             String stored = tables.storedConfig(runId);
@@ -270,7 +277,7 @@ public final class RobustnessJob {
                     }
                 });
         try {
-            attack(spark, tables, run, examples, n, partitions, runId, model.inputShape(), reports);
+            attack(spark, tables, new Stage(run, examples, runId, reports, modelBytes), n, partitions, model.inputShape());
             List<RobustAccuracy> summary = summarise(spark, tables, runId);
             if (!run.transferSources().isEmpty()) {
                 transfer(spark, tables, source, n, runId, model);
@@ -339,8 +346,8 @@ public final class RobustnessJob {
      * go straight into the publishing commit, as staging them would only copy them once more,
      * unless adversarial inputs are sampled: those rows feed two tables, so every unit is staged.
      */
-    private void attack(SparkSession spark, ResultTables tables, ExperimentConfig run, Supplier<Dataset<Row>> examples,
-            long n, int partitions, String runId, int[] shape, CollectionAccumulator<SweepPartition.CacheReport> reports) {
+    private void attack(SparkSession spark, ResultTables tables, Stage stage, long n, int partitions, int[] shape) {
+        String runId = stage.runId();
         int perExample = config.attacks().stream().mapToInt(p -> p.epsilons().size()).sum();
         out.printf("attack: %d examples x %d (attack, epsilon) pairs in %d partitions, batch %d%n", n, perExample,
                 partitions, config.batchSize());
@@ -356,7 +363,7 @@ public final class RobustnessJob {
         for (AttackPlan plan : open) {
             if (plan != direct) {
                 LongAccumulator done = spark.sparkContext().longAccumulator("examples attacked by " + plan.label());
-                Dataset<Row> rows = attackRows(run, examples.get(), runId, plan, done, reports);
+                Dataset<Row> rows = attackRows(stage, plan, done);
                 withProgress(spark, done, n, plan, () -> tables.replaceRun(ResultTables.PENDING_PREDICTIONS, rows));
             }
         }
@@ -369,7 +376,7 @@ public final class RobustnessJob {
             tables.replaceRun(ResultTables.PREDICTIONS, pending.selectExpr(columns));
         } else {
             LongAccumulator done = spark.sparkContext().longAccumulator("examples attacked by " + direct.label());
-            Dataset<Row> rows = attackRows(run, examples.get(), runId, direct, done, reports).selectExpr(columns);
+            Dataset<Row> rows = attackRows(stage, direct, done).selectExpr(columns);
             Dataset<Row> all = pending == null ? rows : pending.selectExpr(columns).union(rows);
             withProgress(spark, done, n, direct, () -> tables.replaceRun(ResultTables.PREDICTIONS, all));
         }
@@ -385,11 +392,21 @@ public final class RobustnessJob {
     }
 
     /** One attack entry's {@code pending_predictions} rows; {@code done} counts the examples attacked. */
-    private static Dataset<Row> attackRows(ExperimentConfig run, Dataset<Row> examples, String runId, AttackPlan plan,
-            LongAccumulator done, CollectionAccumulator<SweepPartition.CacheReport> reports) {
-        return examples.mapPartitions(new SweepPartition(run, List.of(plan), runId, done, reports),
-                Encoders.row(ResultTables.PENDING_SCHEMA));
+    private static Dataset<Row> attackRows(Stage stage, AttackPlan plan, LongAccumulator done) {
+        return stage.examples().get().mapPartitions(new SweepPartition(stage.run(), List.of(plan), stage.runId(), done,
+                stage.reports(), stage.modelBytes()), Encoders.row(ResultTables.PENDING_SCHEMA));
     }
+
+    /**
+     * What the attack stage of one model's run works with.
+     *
+     * @param run the run's config
+     * @param examples the examples, as partitioned for every model of the job
+     * @param reports receives what each task found in its executor's model cache
+     * @param modelBytes the model's resident bytes as the driver measured them
+     */
+    private record Stage(ExperimentConfig run, Supplier<Dataset<Row>> examples, String runId,
+            CollectionAccumulator<SweepPartition.CacheReport> reports, long modelBytes) {}
 
     /** Runs a write that computes an attack's rows, reporting the attack's progress meanwhile. */
     private void withProgress(SparkSession spark, LongAccumulator done, long n, AttackPlan plan, Runnable write) {

@@ -46,24 +46,28 @@ final class SweepPartition implements MapPartitionsFunction<Row, Row> {
     private final String runId;
     private final LongAccumulator examplesDone;
     private final CollectionAccumulator<CacheReport> cacheReports;
+    private final long modelBytes;
 
     /**
      * @param plans the attacks of this stage (one unit of a resumable run)
      * @param cacheReports receives one {@link CacheReport} per task
+     * @param modelBytes the model's resident bytes as the driver measured them, so that the
+     *     executor's cache makes room before loading it; 0 = unknown
      */
     SweepPartition(ExperimentConfig config, List<AttackPlan> plans, String runId, LongAccumulator examplesDone,
-            CollectionAccumulator<CacheReport> cacheReports) {
+            CollectionAccumulator<CacheReport> cacheReports, long modelBytes) {
         this.config = config;
         this.plans = List.copyOf(plans);
         this.runId = runId;
         this.examplesDone = examplesDone;
         this.cacheReports = cacheReports;
+        this.modelBytes = modelBytes;
     }
 
     @Override
     public Iterator<Row> call(Iterator<Row> rows) {
         Device device = device(config).device();
-        ClassifierCache.Lease lease = lease(config, config.model(), device);
+        ClassifierCache.Lease lease = lease(config, config.model(), device, modelBytes);
         cacheReports.add(new CacheReport(SparkEnv.get().executorId(), lease.loaded(),
                 ClassifierCache.shared().peakBytes()));
         Classifier model = lease.classifier();
@@ -88,8 +92,13 @@ final class SweepPartition implements MapPartitionsFunction<Row, Row> {
      * running task ends (succeeded, failed or cancelled); without a task it is never released.
      */
     static ClassifierCache.Lease lease(ExperimentConfig config, ModelSpec spec, Device device) {
+        return lease(config, spec, device, 0);
+    }
+
+    /** As {@link #lease(ExperimentConfig, ModelSpec, Device)}, for a model of known size ({@code 0} = unknown). */
+    static ClassifierCache.Lease lease(ExperimentConfig config, ModelSpec spec, Device device, long expectedBytes) {
         ClassifierCache.Lease lease = ClassifierCache.lease(spec, device, config.threads(), config.hadoop(),
-                config.modelCacheBytes());
+                config.modelCacheBytes(), expectedBytes);
         TaskContext task = TaskContext.get();
         if (task != null) {
             task.addTaskCompletionListener((TaskCompletionListener) context -> lease.close());
