@@ -16,6 +16,7 @@ public record ConfigKey(String path, Type type, boolean required, String doc) {
         STRING("a string"),
         INT("an integer"),
         LONG("an integer"),
+        BYTES("a size: a number of bytes, or one with a unit such as 512M or 2G"),
         DOUBLE("a number"),
         BOOLEAN("true or false"),
         STRING_MAP("an object of string values"),

@@ -13,11 +13,13 @@ import com.typesafe.config.ConfigValueType;
 import gibbon.GibbonException;
 import gibbon.Secrets;
 import gibbon.attack.AttackPlan;
+import gibbon.model.ModelSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
@@ -44,14 +46,30 @@ public final class ConfigLoader {
         OutputSettings output = OutputSettings.parse(c);
         long seed = Values.number(c, Settings.SEED).longValue();
         CertifySettings certify = CertifySettings.parse(c);
-        // A run that does not certify records the config it recorded before certification existed.
-        Config recorded = certify.enabled() ? c : c.withoutPath(CERTIFY);
+        TransferSettings transfer = TransferSettings.parse(c, model.spec());
+        Map<String, ModelSpec> others = JobModels.parse(c, model.spec(), transfer);
+        // A run records the config of a one-model run: without 'models', without certify unless it
+        // certifies (as before certification existed) and without the cache budget unless one is set.
+        Config recorded = c.withoutPath(Settings.MODELS.path());
+        recorded = certify.enabled() ? recorded : recorded.withoutPath(CERTIFY);
+        recorded = sweep.modelCacheBytes() > 0 ? recorded : recorded.withoutPath(Settings.MODEL_CACHE_BYTES.path());
+        recorded = recorded.withValue(Settings.ATTACKS.path(), AttackSettings.render(attacks));
+        Map<String, String> runConfigs = new TreeMap<>();
+        if (!others.isEmpty()) {
+            runConfigs.put(Settings.MAIN_MODEL, json(recorded));
+            for (String name : others.keySet()) {
+                runConfigs.put(name, json(recorded.withValue(MODEL, ModelSettings.section(c, Settings.MODELS, name))));
+            }
+        }
         return new ExperimentConfig(seed, DatasetSettings.parse(c), model, sweep, attacks, SparkSettings.parse(c), output,
-                TransferSettings.parse(c, model.spec()), Values.stringMap(c, Settings.HADOOP), certify,
-                redacted(recorded.withValue(Settings.ATTACKS.path(), AttackSettings.render(attacks))).root()
-                        .render(ConfigRenderOptions.concise()));
+                transfer, Values.stringMap(c, Settings.HADOOP), certify, new JobModels(others, runConfigs), json(recorded));
     }
 
+    private static String json(Config recorded) {
+        return redacted(recorded).root().render(ConfigRenderOptions.concise());
+    }
+
+    private static final String MODEL = "model";
     private static final String CERTIFY = "certify";
 
     /** The word that replaces a credential's value wherever a config is shown or stored. */

@@ -24,8 +24,9 @@ import java.util.Map;
  * @param transfer the models of transfer attacks
  * @param hadoop Hadoop properties for Gibbon's own reads
  * @param certify randomized smoothing certification ({@link CertifySettings})
+ * @param jobModels more models the same job attacks, each a run of its own ({@link JobModels})
  * @param resolvedJson the whole resolved config (defaults included) as JSON, recorded in
- *     {@code runs.config}
+ *     {@code runs.config}; for a job of several models, that of the run of 'model'
  */
 public record ExperimentConfig(
         long seed,
@@ -38,6 +39,7 @@ public record ExperimentConfig(
         TransferSettings transfer,
         Map<String, String> hadoop,
         CertifySettings certify,
+        JobModels jobModels,
         String resolvedJson)
         implements Serializable {
 
@@ -55,6 +57,51 @@ public record ExperimentConfig(
 
     public int threads() {
         return sweep.threads();
+    }
+
+    /** The most parameter bytes of models an executor keeps loaded; 0 = no limit. */
+    public long modelCacheBytes() {
+        return sweep.modelCacheBytes();
+    }
+
+    /** The job's models by name: 'model' first, then the entries of {@code models} by name. */
+    public List<String> modelNames() {
+        List<String> names = new ArrayList<>();
+        names.add(Settings.MAIN_MODEL);
+        names.addAll(jobModels.models().keySet());
+        return names;
+    }
+
+    /** Whether the job attacks more models than 'model'. */
+    public boolean manyModels() {
+        return !jobModels.models().isEmpty();
+    }
+
+    /** A model of the job by name ({@link #modelNames}). */
+    public ModelSpec model(String name) {
+        return name.equals(Settings.MAIN_MODEL) ? model() : jobModels.models().get(name);
+    }
+
+    /** The config key naming a model of the job, e.g. {@code models.resnet20.uri}. */
+    public static String uriKey(String name) {
+        return name.equals(Settings.MAIN_MODEL) ? Settings.MODEL_URI.path() : Settings.MODELS.path() + "." + name + ".uri";
+    }
+
+    /**
+     * The config of one model's run in a job of several: the one-model config with {@code model}
+     * set to that model, recording what such a run records.
+     */
+    public ExperimentConfig forModel(String name) {
+        if (!manyModels()) {
+            return this;
+        }
+        ModelSpec spec = model(name);
+        if (spec == null) {
+            throw new IllegalArgumentException("no model named '" + name + "' in " + modelNames());
+        }
+        return new ExperimentConfig(seed, dataset, new ModelSettings(spec, modelSettings.device()), sweep, attacks, spark,
+                output, new TransferSettings(Map.of(Settings.MAIN_MODEL, spec), List.of(), List.of()), hadoop, certify,
+                JobModels.NONE, jobModels.recorded().get(name));
     }
 
     public String sparkMaster() {
@@ -108,13 +155,13 @@ public record ExperimentConfig(
     /** This config with other Spark settings. */
     public ExperimentConfig withSpark(SparkSettings settings) {
         return new ExperimentConfig(seed, dataset, modelSettings, sweep, attacks, settings, output, transfer, hadoop,
-                certify, resolvedJson);
+                certify, jobModels, resolvedJson);
     }
 
     /** This config with another set of Hadoop properties for Gibbon's own reads. */
     public ExperimentConfig withHadoop(Map<String, String> properties) {
         return new ExperimentConfig(seed, dataset, modelSettings, sweep, attacks, spark, output, transfer,
-                Map.copyOf(properties), certify, resolvedJson);
+                Map.copyOf(properties), certify, jobModels, resolvedJson);
     }
 
     /**
@@ -140,11 +187,17 @@ public record ExperimentConfig(
             if (m.getKey().equals(Settings.MAIN_MODEL) || transferSources().contains(m.getKey())
                     || transferTargets().contains(m.getKey())) {
                 String key = m.getKey().equals(Settings.MAIN_MODEL) ? "model.uri" : "transfer.models." + m.getKey() + ".uri";
-                inputs.add(new Input(key, m.getValue().uri(), m.getValue().format().equals(ModelSpec.DJL)
-                        ? Storage.Expect.DIRECTORY : Storage.Expect.FILE));
+                inputs.add(new Input(key, m.getValue().uri(), expect(m.getValue())));
             }
         }
+        for (Map.Entry<String, ModelSpec> m : jobModels.models().entrySet()) {
+            inputs.add(new Input(uriKey(m.getKey()), m.getValue().uri(), expect(m.getValue())));
+        }
         return inputs;
+    }
+
+    private static Storage.Expect expect(ModelSpec model) {
+        return model.format().equals(ModelSpec.DJL) ? Storage.Expect.DIRECTORY : Storage.Expect.FILE;
     }
 
     /**

@@ -1,6 +1,11 @@
 package gibbon.config;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigUtil;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueType;
 import gibbon.GibbonException;
 import gibbon.Secrets;
 import gibbon.io.Storage;
@@ -9,15 +14,20 @@ import java.io.Serializable;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
 
 /**
  * The {@code model} part of an experiment config: the model under attack and the device it runs on.
- * The keys of a model also describe each entry of {@code transfer.models} ({@link #spec}).
+ * The keys of a model also describe each entry of {@code models} and {@code transfer.models}
+ * ({@link #named}).
  *
  * @param spec the model
  * @param device auto, cpu, gpu or gpu:N
  */
 public record ModelSettings(ModelSpec spec, String device) implements Serializable {
+    private static final String MODEL = "model";
     /** Where models may come from: a TorchScript file is a program, so only storage the user controls. */
     private static final Set<String> MODEL_SCHEMES = Set.of("file", "hdfs", "s3a");
 
@@ -33,6 +43,58 @@ public record ModelSettings(ModelSpec spec, String device) implements Serializab
             throw GibbonException.config("config key 'model.device': '" + device + "' is not auto, cpu, gpu or gpu:N");
         }
         return new ModelSettings(spec(c, "model"), device);
+    }
+
+    /**
+     * Reads an object of named models ({@code models}, {@code transfer.models}): each entry takes
+     * the keys and defaults of 'model'; an entry set to null is left out, so that
+     * {@code --set models.name=null} drops a model a config names.
+     *
+     * @throws GibbonException of kind CONFIG naming the key at fault
+     */
+    static Map<String, ModelSpec> named(Config c, ConfigKey key) {
+        ConfigValue value = c.getValue(key.path());
+        if (value.valueType() != ConfigValueType.OBJECT) {
+            throw GibbonException.config("config key '" + key.path() + "': expected " + key.type().description());
+        }
+        Set<String> allowed = new TreeSet<>();
+        Settings.MODEL_KEYS.forEach(k -> allowed.add(k.path().substring((MODEL + ".").length())));
+        Config modelDefaults = ReferenceConfig.experiment().withOnlyPath(MODEL);
+        Map<String, ModelSpec> models = new TreeMap<>();
+        for (Map.Entry<String, ConfigValue> e : ((ConfigObject) value).entrySet()) {
+            String name = e.getKey();
+            String path = key.path() + "." + name;
+            if (e.getValue().valueType() == ConfigValueType.NULL) {
+                continue;
+            }
+            if (name.equals(Settings.MAIN_MODEL)) {
+                throw GibbonException.config("config key '" + path + "': 'model' names the main model; choose another name");
+            }
+            if (e.getValue().valueType() != ConfigValueType.OBJECT) {
+                throw GibbonException.config("config key '" + path + "': expected an object with the keys of 'model'");
+            }
+            Config entry = ((ConfigObject) e.getValue()).toConfig();
+            for (String k : entry.root().keySet()) {
+                if (!allowed.contains(k)) {
+                    throw Values.unknown(path + "." + k, allowed.stream().map(a -> path + "." + a)
+                            .collect(Collectors.toCollection(TreeSet::new)));
+                }
+            }
+            Config withDefaults = ConfigFactory.empty().withValue(MODEL, entry.root()).withFallback(modelDefaults);
+            models.put(name, spec(withDefaults, path));
+        }
+        return models;
+    }
+
+    /**
+     * The {@code model} section as a single-model run of the named model would resolve it: the
+     * entry's keys over the defaults of 'model', with {@code model.device} of {@code c}.
+     */
+    static ConfigValue section(Config c, ConfigKey key, String name) {
+        Config entry = ((ConfigObject) c.getValue(key.path())).toConfig().getConfig(ConfigUtil.quoteString(name));
+        return ConfigFactory.empty().withValue(MODEL, entry.root())
+                .withValue(Settings.MODEL_DEVICE.path(), c.getValue(Settings.MODEL_DEVICE.path()))
+                .withFallback(ReferenceConfig.experiment().withOnlyPath(MODEL)).getValue(MODEL);
     }
 
     /**

@@ -5,12 +5,14 @@ import gibbon.GibbonException;
 import java.io.Serializable;
 
 /**
- * The {@code sweep} part of an experiment config: how an executor batches its examples.
+ * The {@code sweep} part of an experiment config: how an executor batches its examples and how
+ * many bytes of models it keeps.
  *
  * @param batchSize examples per batch
  * @param threads libtorch intra-op threads per task
+ * @param modelCacheBytes the most parameter bytes of models an executor keeps loaded; 0 = no limit
  */
-public record SweepSettings(int batchSize, int threads) implements Serializable {
+public record SweepSettings(int batchSize, int threads, long modelCacheBytes) implements Serializable {
     private static final int MAX_BATCH = 65_536;
 
     /**
@@ -24,6 +26,6 @@ public record SweepSettings(int batchSize, int threads) implements Serializable 
         if (batchSize > MAX_BATCH) {
             throw GibbonException.config("config key 'sweep.batch-size' is " + batchSize + ", at most " + MAX_BATCH);
         }
-        return new SweepSettings(batchSize, Values.positive(c, Settings.THREADS));
+        return new SweepSettings(batchSize, Values.positive(c, Settings.THREADS), Values.bytes(c, Settings.MODEL_CACHE_BYTES));
     }
 }

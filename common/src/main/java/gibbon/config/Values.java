@@ -75,6 +75,21 @@ final class Values {
         }
     }
 
+    /** A non-negative size in bytes: a number, or a number with a unit (512M, 2G; HOCON's size format). */
+    static long bytes(Config c, ConfigKey key) {
+        long bytes;
+        try {
+            bytes = c.getBytes(key.path());
+        } catch (ConfigException.WrongType | ConfigException.BadValue e) {
+            throw GibbonException.config("config key '" + key.path() + "': expected " + key.type().description()
+                    + ", got " + describe(c.getValue(key.path())));
+        }
+        if (bytes < 0) {
+            throw GibbonException.config("config key '" + key.path() + "' is " + bytes + ", at least 0");
+        }
+        return bytes;
+    }
+
     static boolean bool(Config c, ConfigKey key) {
         try {
             return c.getBoolean(key.path());

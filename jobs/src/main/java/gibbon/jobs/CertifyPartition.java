@@ -4,7 +4,6 @@ import gibbon.certify.GaussianNoise;
 import gibbon.certify.SmoothedClassifier;
 import gibbon.config.ExperimentConfig;
 import gibbon.data.Example;
-import gibbon.model.ClassifierCache;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
@@ -31,8 +30,8 @@ final class CertifyPartition implements MapPartitionsFunction<Row, Row> {
 
     @Override
     public Iterator<Row> call(Iterator<Row> chunks) {
-        SmoothedClassifier smoothed = new SmoothedClassifier(ClassifierCache.get(config.model(),
-                SweepPartition.device(config).device(), config.threads(), config.hadoop()), config.certify().batchSize());
+        SmoothedClassifier smoothed = new SmoothedClassifier(SweepPartition.lease(config, config.model(),
+                SweepPartition.device(config).device()).classifier(), config.certify().batchSize());
         return new Iterator<>() {
             private Iterator<Row> current = Collections.emptyIterator();
 

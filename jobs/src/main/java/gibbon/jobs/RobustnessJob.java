@@ -6,6 +6,7 @@ import gibbon.GibbonVersion;
 import gibbon.attack.AttackPlan;
 import gibbon.attack.AttackSweep;
 import gibbon.config.ExperimentConfig;
+import gibbon.data.Example;
 import gibbon.metrics.RobustAccuracy;
 import gibbon.model.Classifier;
 import gibbon.model.ClassifierCache;
@@ -19,16 +20,23 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import org.apache.spark.util.CollectionAccumulator;
 import org.apache.spark.util.LongAccumulator;
 
 /**
@@ -38,10 +46,33 @@ import org.apache.spark.util.LongAccumulator;
  * gets one atomic Iceberg commit per run, so readers never see half a run; {@code runs} records the
  * run as {@code running} while the attack starts and as {@code succeeded} or {@code failed} at the
  * end.
+ *
+ * <p>A job of several models ({@code models}, {@link ExperimentConfig#manyModels}) checks every
+ * model first, reads and partitions the examples once (persisted, memory then disk) and runs the
+ * models one after another over those partitions, each as a run of its own: one model at a time
+ * on the executors, so a model cache with room for one model loads each model once per executor.
  */
 public final class RobustnessJob {
     /** What a finished run reports. */
     public record Outcome(String runId, long examples, List<RobustAccuracy> summary, double seconds) {}
+
+    /**
+     * One model's run in a job.
+     *
+     * @param name the model's name ('model', or its entry under {@code models})
+     * @param loads by executor id: the times that executor's cache loaded the model for the run's tasks
+     */
+    public record ModelRun(String name, String uri, Outcome outcome, Map<String, Long> loads) {}
+
+    /**
+     * What a finished job reports.
+     *
+     * @param examplesRead examples read from the dataset for the attacks, all models together
+     * @param peakCacheBytes by executor id: the most bytes of models its cache held open at once
+     * @param cacheBudget {@code sweep.model-cache-bytes}; 0 = no limit
+     */
+    public record JobOutcome(List<ModelRun> runs, long examples, long examplesRead, Map<String, Long> peakCacheBytes,
+            long cacheBudget, double seconds) {}
 
     /** Examples the driver judges before a run starts, to catch a model that returns NaN on real inputs. */
     private static final int PROBE_EXAMPLES = 64;
@@ -59,6 +90,11 @@ public final class RobustnessJob {
      * @param resume keep the attack units that an interrupted attempt of {@code runId} finished
      */
     public RobustnessJob(ExperimentConfig config, PrintStream out, String runId, boolean resume) {
+        if (config.manyModels() && runId != null) {
+            throw GibbonException.config((resume ? "--resume " : "--run-id ") + runId + ": the config names "
+                    + config.modelNames().size() + " models (" + String.join(", ", config.modelNames())
+                    + "), each a run of its own under a new id; --run-id and --resume take a config of one model");
+        }
         this.config = GibbonSpark.withSparkHadoop(config);
         this.out = out;
         this.runId = runId == null ? newRunId() : runId;
@@ -66,35 +102,144 @@ public final class RobustnessJob {
         this.resume = resume;
     }
 
+    /** Runs a one-model job. */
     public Outcome run() {
+        if (config.manyModels()) {
+            throw new IllegalStateException("a job of several models: runJob()");
+        }
+        return runJob().runs().get(0).outcome();
+    }
+
+    /** Runs every model of the job, one run each, and reports them. */
+    public JobOutcome runJob() {
         long start = System.nanoTime();
         config.requireInputs();
         // Before the model loads, so that a result catalog that is down fails the run in seconds.
         ResultCatalog.requireReachable(config);
-        Classifier classifier = ClassifierCache.get(config.model(), Device.cpu(), config.threads(), config.hadoop());
-        ModelMetadata model = classifier.metadata();
-        // IDX and Arrow files are checked before Spark starts; folders and tables need it to list them.
-        ExampleSource source = ExampleSource.open(this::spark, config.dataset(), model.inputShape(), config.hadoop());
-        checkCompatible(source, model);
-        SparkSession spark = spark();
-        DevicePreflight.check(spark, config).ifPresent(device -> out.println("device: " + device));
-        int limit = config.dataset().limit();
-        long n = limit == 0 ? source.size() : Math.min(limit, source.size());
-        new AttackSweep(classifier, config.attacks(), config.seed(), config.batchSize()).probe(
-                source.head(spark, (int) Math.min(n, PROBE_EXAMPLES)));
-        out.printf("dataset: %s, %d of %d examples%s%n", source.uri(), n, source.size(),
-                n < source.size() ? " (limited by dataset.limit = " + limit + "; --set dataset.limit=0 for all)" : "");
-        out.printf("model: %s (%s, %d classes, input %s)%n", config.model().uri(), model.architecture(), model.numClasses(),
-                Arrays.toString(model.inputShape()));
+        List<String> names = config.modelNames();
+        Map<String, ModelMetadata> models = new LinkedHashMap<>();
+        Map<String, Long> sizes = new HashMap<>();
+        ExampleSource source = null;
+        List<Example> probes = null;
+        SparkSession spark = null;
+        long n = 0;
+        // A one-model job keeps its model leased from the JVM's cache, which local-mode tasks then share;
+        // a job of several checks each model on a copy of its own that it closes, leaving the caches to the attacks.
+        ClassifierCache.Lease held = null;
+        try {
+            for (String name : names) {
+                ExperimentConfig run = config.forModel(name);
+                Classifier classifier;
+                if (config.manyModels()) {
+                    classifier = ClassifierCache.loadUncached(run.model(), Device.cpu(), config.threads(), config.hadoop(),
+                            config.modelCacheBytes());
+                } else {
+                    held = ClassifierCache.lease(run.model(), Device.cpu(), config.threads(), config.hadoop(),
+                            config.modelCacheBytes());
+                    classifier = held.classifier();
+                }
+                try {
+                    ModelMetadata model = classifier.metadata();
+                    if (source == null) {
+                        // IDX and Arrow files are checked before Spark starts; folders and tables need it to list them.
+                        source = ExampleSource.open(this::spark, config.dataset(), model.inputShape(), config.hadoop());
+                    }
+                    checkCompatible(run, source, model);
+                    ModelMetadata first = models.isEmpty() ? model : models.values().iterator().next();
+                    if (!Arrays.equals(model.inputShape(), first.inputShape())) {
+                        throw GibbonException.model(run.model().uri() + ": model '" + name + "' ("
+                                + ExperimentConfig.uriKey(name) + ") takes input " + Arrays.toString(model.inputShape())
+                                + ", model '" + names.get(0) + "' " + Arrays.toString(first.inputShape())
+                                + "; the models of one job attack the same examples");
+                    }
+                    if (spark == null) {
+                        spark = spark();
+                        DevicePreflight.check(spark, config).ifPresent(device -> out.println("device: " + device));
+                        int limit = config.dataset().limit();
+                        n = limit == 0 ? source.size() : Math.min(limit, source.size());
+                        probes = source.head(spark, (int) Math.min(n, PROBE_EXAMPLES));
+                        out.printf("dataset: %s, %d of %d examples%s%n", source.uri(), n, source.size(), n < source.size()
+                                ? " (limited by dataset.limit = " + limit + "; --set dataset.limit=0 for all)" : "");
+                    }
+                    new AttackSweep(classifier, config.attacks(), config.seed(), config.batchSize()).probe(probes);
+                    out.printf("model%s: %s (%s, %d classes, input %s)%n", config.manyModels() ? " " + name : "",
+                            run.model().uri(), model.architecture(), model.numClasses(), Arrays.toString(model.inputShape()));
+                    models.put(name, model);
+                    sizes.put(name, ClassifierCache.residentBytes(classifier));
+                } finally {
+                    if (config.manyModels()) {
+                        classifier.close();
+                    }
+                }
+            }
+            return attackAll(spark, source, n, models, sizes, start);
+        } finally {
+            if (held != null) {
+                held.close();
+            }
+        }
+    }
 
+    /** Every model's run over the same examples: read once and persisted when there are several models. */
+    private JobOutcome attackAll(SparkSession spark, ExampleSource source, long n, Map<String, ModelMetadata> models,
+            Map<String, Long> sizes, long start) {
         ResultTables tables = new ResultTables(spark, config);
         tables.createIfMissing();
+        int partitions = partitions(spark, n);
+        LongAccumulator read = spark.sparkContext().longAccumulator("examples read");
+        Dataset<Row> shared = null;
+        Supplier<Dataset<Row>> examples = () -> source.rows(spark, n, partitions);
+        if (config.manyModels()) {
+            shared = source.rows(spark, n, partitions)
+                    .mapPartitions(new CountExamples(read), Encoders.row(ExampleSource.SCHEMA))
+                    .persist(StorageLevel.MEMORY_AND_DISK());
+            Dataset<Row> persisted = shared;
+            examples = () -> persisted;
+            out.printf("examples: %d in %d partitions, read once for %d models (persisted, memory then disk)%n", n,
+                    partitions, models.size());
+        }
+        List<ModelRun> runs = new ArrayList<>();
+        Map<String, Long> peakBytes = new TreeMap<>();
+        try {
+            String id = runId;
+            for (Map.Entry<String, ModelMetadata> m : models.entrySet()) {
+                ExperimentConfig run = config.forModel(m.getKey());
+                CollectionAccumulator<SweepPartition.CacheReport> reports = spark.sparkContext()
+                        .collectionAccumulator("model cache of " + m.getKey());
+                Outcome outcome = runModel(spark, tables, run, m.getKey(), m.getValue(), sizes.get(m.getKey()), source,
+                        examples, n, partitions, id, reports);
+                Map<String, Long> loads = new TreeMap<>();
+                for (SweepPartition.CacheReport r : reports.value()) {
+                    loads.merge(r.executor(), r.loaded() ? 1L : 0L, Long::sum);
+                    peakBytes.merge(r.executor(), r.peakBytes(), Math::max);
+                }
+                runs.add(new ModelRun(m.getKey(), run.model().uri(), outcome, loads));
+                id = newRunId();
+            }
+        } finally {
+            if (shared != null) {
+                shared.unpersist();
+            }
+        }
+        return new JobOutcome(runs, n, config.manyModels() ? read.value() : n, peakBytes, config.modelCacheBytes(),
+                (System.nanoTime() - start) / 1e9);
+    }
+
+    /**
+     * One model's run: its {@code runs} row, attack, summary, transfer and certification stages.
+     *
+     * @param modelBytes the model's resident bytes as the driver's check measured them
+     */
+    private Outcome runModel(SparkSession spark, ResultTables tables, ExperimentConfig run, String name,
+            ModelMetadata model, long modelBytes, ExampleSource source, Supplier<Dataset<Row>> examples, long n,
+            int partitions, String runId, CollectionAccumulator<SweepPartition.CacheReport> reports) {
+        long start = System.nanoTime();
         if (resume) {
             String stored = tables.storedConfig(runId);
             if (stored == null) {
                 throw GibbonException.config("--resume " + runId + ": no such run in " + tables.name(ResultTables.RUNS));
             }
-            if (!stored.equals(config.resolvedJson())) {
+            if (!stored.equals(run.resolvedJson())) {
                 throw GibbonException.config("--resume " + runId + ": the run was started with another config;"
                         + " resume with the same config and --set options");
             }
@@ -103,7 +248,7 @@ public final class RobustnessJob {
             tables.deleteRun(ResultTables.PENDING_PREDICTIONS, runId);
         }
         Timestamp startedAt = Timestamp.from(Instant.now());
-        out.println("run: " + runId);
+        out.println("run: " + runId + (config.manyModels() ? " (model: " + name + ")" : ""));
         out.flush();
         String master = spark.sparkContext().master();
         Row running = new TableRow(ResultTables.RUNS_SCHEMA)
@@ -111,8 +256,8 @@ public final class RobustnessJob {
                 .set("started_at", startedAt)
                 .set("status", "running")
                 .set("gibbon_version", GibbonVersion.get())
-                .set("config", config.resolvedJson())
-                .set("model_uri", config.model().uri())
+                .set("config", run.resolvedJson())
+                .set("model_uri", run.model().uri())
                 .set("model_sha256", model.sha256())
                 .set("dataset_uri", source.uri())
                 .set("n_examples", n)
@@ -132,14 +277,13 @@ public final class RobustnessJob {
                     }
                 });
         try {
-            attack(spark, tables, source, n, runId, model.inputShape());
+            attack(spark, tables, new Stage(run, examples, runId, reports, modelBytes), n, partitions, model.inputShape());
             List<RobustAccuracy> summary = summarise(spark, tables, runId);
-            if (!config.transferSources().isEmpty()) {
+            if (!run.transferSources().isEmpty()) {
                 transfer(spark, tables, source, n, runId, model);
             }
-            if (config.certify().enabled()) {
-                new CertifyStage(config, out).run(spark, tables, source.rows(spark, n, partitions(spark, n)), n,
-                        model.numClasses(), runId);
+            if (run.certify().enabled()) {
+                new CertifyStage(run, out).run(spark, tables, examples.get(), n, model.numClasses(), runId);
             }
             recorded.join();
             finish(spark, tables, running, "succeeded");
@@ -182,9 +326,9 @@ public final class RobustnessJob {
         return spark;
     }
 
-    private void checkCompatible(ExampleSource source, ModelMetadata model) {
+    private static void checkCompatible(ExperimentConfig run, ExampleSource source, ModelMetadata model) {
         if (source.shape() != null && !Arrays.equals(source.shape(), model.inputShape())) {
-            throw GibbonException.model(config.model().uri() + ": model expects input " + Arrays.toString(model.inputShape())
+            throw GibbonException.model(run.model().uri() + ": model expects input " + Arrays.toString(model.inputShape())
                     + " but " + source.uri() + " holds images " + Arrays.toString(source.shape()));
         }
         int[] labels = source.labelRange();
@@ -202,9 +346,8 @@ public final class RobustnessJob {
      * go straight into the publishing commit, as staging them would only copy them once more,
      * unless adversarial inputs are sampled: those rows feed two tables, so every unit is staged.
      */
-    private void attack(SparkSession spark, ResultTables tables, ExampleSource source, long n, String runId,
-            int[] shape) {
-        int partitions = partitions(spark, n);
+    private void attack(SparkSession spark, ResultTables tables, Stage stage, long n, int partitions, int[] shape) {
+        String runId = stage.runId();
         int perExample = config.attacks().stream().mapToInt(p -> p.epsilons().size()).sum();
         out.printf("attack: %d examples x %d (attack, epsilon) pairs in %d partitions, batch %d%n", n, perExample,
                 partitions, config.batchSize());
@@ -220,7 +363,7 @@ public final class RobustnessJob {
         for (AttackPlan plan : open) {
             if (plan != direct) {
                 LongAccumulator done = spark.sparkContext().longAccumulator("examples attacked by " + plan.label());
-                Dataset<Row> rows = attackRows(spark, source, n, partitions, runId, plan, done);
+                Dataset<Row> rows = attackRows(stage, plan, done);
                 withProgress(spark, done, n, plan, () -> tables.replaceRun(ResultTables.PENDING_PREDICTIONS, rows));
             }
         }
@@ -233,7 +376,7 @@ public final class RobustnessJob {
             tables.replaceRun(ResultTables.PREDICTIONS, pending.selectExpr(columns));
         } else {
             LongAccumulator done = spark.sparkContext().longAccumulator("examples attacked by " + direct.label());
-            Dataset<Row> rows = attackRows(spark, source, n, partitions, runId, direct, done).selectExpr(columns);
+            Dataset<Row> rows = attackRows(stage, direct, done).selectExpr(columns);
             Dataset<Row> all = pending == null ? rows : pending.selectExpr(columns).union(rows);
             withProgress(spark, done, n, direct, () -> tables.replaceRun(ResultTables.PREDICTIONS, all));
         }
@@ -249,17 +392,46 @@ public final class RobustnessJob {
     }
 
     /** One attack entry's {@code pending_predictions} rows; {@code done} counts the examples attacked. */
-    private Dataset<Row> attackRows(SparkSession spark, ExampleSource source, long n, int partitions, String runId,
-            AttackPlan plan, LongAccumulator done) {
-        return source.rows(spark, n, partitions).mapPartitions(new SweepPartition(config, List.of(plan), runId, done),
-                Encoders.row(ResultTables.PENDING_SCHEMA));
+    private static Dataset<Row> attackRows(Stage stage, AttackPlan plan, LongAccumulator done) {
+        return stage.examples().get().mapPartitions(new SweepPartition(stage.run(), List.of(plan), stage.runId(), done,
+                stage.reports(), stage.modelBytes()), Encoders.row(ResultTables.PENDING_SCHEMA));
     }
+
+    /**
+     * What the attack stage of one model's run works with.
+     *
+     * @param run the run's config
+     * @param examples the examples, as partitioned for every model of the job
+     * @param reports receives what each task found in its executor's model cache
+     * @param modelBytes the model's resident bytes as the driver measured them
+     */
+    private record Stage(ExperimentConfig run, Supplier<Dataset<Row>> examples, String runId,
+            CollectionAccumulator<SweepPartition.CacheReport> reports, long modelBytes) {}
 
     /** Runs a write that computes an attack's rows, reporting the attack's progress meanwhile. */
     private void withProgress(SparkSession spark, LongAccumulator done, long n, AttackPlan plan, Runnable write) {
         try (ProgressReporter progress = new ProgressReporter(spark.sparkContext(), done, n, "attack " + plan.label(),
                 out)) {
             write.run();
+        }
+    }
+
+    /** Counts the examples read from the dataset, passing them on unchanged. */
+    private record CountExamples(LongAccumulator read) implements MapPartitionsFunction<Row, Row> {
+        @Override
+        public Iterator<Row> call(Iterator<Row> rows) {
+            return new Iterator<>() {
+                @Override
+                public boolean hasNext() {
+                    return rows.hasNext();
+                }
+
+                @Override
+                public Row next() {
+                    read.add(1);
+                    return rows.next();
+                }
+            };
         }
     }
 
@@ -274,7 +446,11 @@ public final class RobustnessJob {
             if (!config.transferSources().contains(e.getKey()) && !config.transferTargets().contains(e.getKey())) {
                 continue;
             }
-            ModelMetadata m = ClassifierCache.get(e.getValue(), Device.cpu(), config.threads(), config.hadoop()).metadata();
+            ModelMetadata m;
+            try (ClassifierCache.Lease lease = ClassifierCache.lease(e.getValue(), Device.cpu(), config.threads(),
+                    config.hadoop(), config.modelCacheBytes())) {
+                m = lease.classifier().metadata();
+            }
             if (!Arrays.equals(m.inputShape(), main.inputShape()) || m.numClasses() != main.numClasses()) {
                 throw GibbonException.model(e.getValue().uri() + ": transfer model '" + e.getKey() + "' takes "
                         + Arrays.toString(m.inputShape()) + " to " + m.numClasses() + " classes, the main model "

@@ -5,7 +5,6 @@ import gibbon.attack.TransferSweep;
 import gibbon.config.ExperimentConfig;
 import gibbon.metrics.TransferRecord;
 import gibbon.model.Classifier;
-import gibbon.model.ClassifierCache;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -53,6 +52,6 @@ final class TransferPartition implements MapPartitionsFunction<Row, Row> {
     }
 
     private Classifier load(String name, Device device) {
-        return ClassifierCache.get(config.transferModels().get(name), device, config.threads(), config.hadoop());
+        return SweepPartition.lease(config, config.transferModels().get(name), device).classifier();
     }
 }
