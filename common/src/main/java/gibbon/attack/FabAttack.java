@@ -155,7 +155,7 @@ final class FabAttack implements Attack {
      * thousand operations on plain arrays, where elementwise tensor calls would cost a native call
      * each.
      */
-    private NDArray project(NDArray p, NDArray w, NDArray level) {
+    NDArray project(NDArray p, NDArray w, NDArray level) {
         int n = (int) p.getShape().get(0);
         float[] ps = p.toFloatArray();
         float[] ws = w.toFloatArray();
