@@ -1,6 +1,9 @@
 package gibbon.bench;
 
+import ai.djl.Device;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import gibbon.attack.AttackPlan;
 import gibbon.attack.AttackRegistry;
 import gibbon.attack.AttackSweep;
@@ -12,13 +15,16 @@ import gibbon.jobs.RobustnessJob;
 import gibbon.metrics.PredictionRecord;
 import gibbon.metrics.RobustAccuracy;
 import gibbon.model.Classifier;
+import gibbon.model.ClassifierCache;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -158,7 +164,7 @@ public final class AutoAttackBench {
             throws Exception {
         ExperimentConfig config = ConfigLoader.load(Path.of("conf", "torchscript.conf"),
                 List.of("model.uri=\"" + torchscript + "\""));
-        Classifier model = gibbon.model.ClassifierCache.get(config.model(), ai.djl.Device.cpu(), 1, Map.of());
+        Classifier model = ClassifierCache.get(config.model(), Device.cpu(), 1, Map.of());
         List<Example> data = BenchCommand.examples(examples);
         out.printf("8. AutoAttack standard (apgd_ce -> apgd_t -> fab_t -> square, each on the still-robust) on %s,"
                 + " %d examples, L-inf epsilon %s, steps %d, %d target classes, %d Square queries; Gibbon against the"
@@ -173,7 +179,7 @@ public final class AutoAttackBench {
         for (String c : COMPONENTS) {
             alone.put(c, component(model, c, subset(data, loop.reach().get(c)), budget, config.seed(), batch));
         }
-        Path warehouse = java.nio.file.Files.createTempDirectory("gibbon-bench-autoattack");
+        Path warehouse = Files.createTempDirectory("gibbon-bench-autoattack");
         double[] one = spark("local[1]", torchscript, warehouse, examples, budget, batch);
         double[] two = spark("local[2]", torchscript, warehouse, examples, budget, batch);
 
@@ -198,21 +204,21 @@ public final class AutoAttackBench {
             String c = COMPONENTS.get(k);
             Component g = alone.get(c);
             JsonNode p = peerParts.get(c);
-            String peerCell = p == null ? "-" : String.format(java.util.Locale.ROOT, "%d, %.1f, %.3f",
+            String peerCell = p == null ? "-" : String.format(Locale.ROOT, "%d, %.1f, %.3f",
                     p.path("attacked").asInt(), p.path("seconds").asDouble(), p.path("robust_accuracy").asDouble());
-            out.printf(java.util.Locale.ROOT, "   %-10s %-28s %-28s %s%n", c, peerCell,
-                    String.format(java.util.Locale.ROOT, "%d, %.1f, %.3f", g.attacked(), g.seconds(),
+            out.printf(Locale.ROOT, "   %-10s %-28s %-28s %s%n", c, peerCell,
+                    String.format(Locale.ROOT, "%d, %.1f, %.3f", g.attacked(), g.seconds(),
                             loop.robustAfter().get(k)),
-                    p == null ? "-" : String.format(java.util.Locale.ROOT, "%.2f", p.path("seconds").asDouble() / g.seconds()));
+                    p == null ? "-" : String.format(Locale.ROOT, "%.2f", p.path("seconds").asDouble() / g.seconds()));
         }
-        out.printf(java.util.Locale.ROOT, "   clean accuracy: peer %.3f, Gibbon %.3f; goal: peer s / Gibbon s x cores >= 2"
+        out.printf(Locale.ROOT, "   clean accuracy: peer %.3f, Gibbon %.3f; goal: peer s / Gibbon s x cores >= 2"
                 + " at robust accuracy <= the peer's%n%n", peer.path("clean_accuracy").asDouble(Double.NaN),
                 (double) loop.cleanCorrect() / examples);
     }
 
     private static void row(PrintStream out, String name, double coreSeconds, int examples, double robust, double peer) {
-        out.printf(java.util.Locale.ROOT, "   %-40s %10.1f %12.2f %14.3f %s%n", name, coreSeconds, examples / coreSeconds,
-                robust, Double.isNaN(peer) ? "-" : String.format(java.util.Locale.ROOT, "%.2f", peer / coreSeconds));
+        out.printf(Locale.ROOT, "   %-40s %10.1f %12.2f %14.3f %s%n", name, coreSeconds, examples / coreSeconds,
+                robust, Double.isNaN(peer) ? "-" : String.format(Locale.ROOT, "%.2f", peer / coreSeconds));
     }
 
     /** The baseline's JSON report, or its output as text when it did not give one. */
@@ -222,13 +228,13 @@ public final class AutoAttackBench {
                 String.valueOf(budget.steps()), "--target-classes", String.valueOf(budget.targetClasses()), "--queries",
                 String.valueOf(budget.queries()), "--threads", "1");
         String output = BenchCommand.exec(command);
-        com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        ObjectMapper mapper = new ObjectMapper();
         try {
             JsonNode json = mapper.readTree(output.lines().reduce((a, b) -> b).orElse("{}"));
             if (json.has("seconds")) {
                 return json;
             }
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             // Not a report: the output says what went wrong.
         }
         return mapper.getNodeFactory().textNode(output.strip());
