@@ -72,8 +72,20 @@ public final class BenchCommand implements AddOnCommand {
     @Option(names = "--python", defaultValue = "/usr/bin/python3", description = "Python with torch (default: ${DEFAULT-VALUE}).")
     String python;
 
+    @Option(names = "--autoattack-examples", defaultValue = "1000",
+            description = "Examples of the autoattack part (default: ${DEFAULT-VALUE}).")
+    int autoattackExamples;
+
+    @Option(names = "--autoattack-steps", defaultValue = "100",
+            description = "APGD and FAB steps of the autoattack part, both sides (default: ${DEFAULT-VALUE}).")
+    int autoattackSteps;
+
+    @Option(names = "--autoattack-queries", defaultValue = "5000",
+            description = "Square queries of the autoattack part, both sides (default: ${DEFAULT-VALUE}).")
+    int autoattackQueries;
+
     @Option(names = "--skip", split = ",", paramLabel = "PART",
-            description = "Parts to leave out: kernel, pytorch, sweep, end-to-end, memory, certify, tables.")
+            description = "Parts to leave out: kernel, pytorch, sweep, end-to-end, memory, certify, tables, autoattack.")
     List<String> skip = new ArrayList<>();
 
     private final PrintStream out = System.out;
@@ -112,6 +124,10 @@ public final class BenchCommand implements AddOnCommand {
         if (!skip.contains("tables") && tableRuns > 0) {
             out.printf("7. the result tables after %d runs, before and after gibbon maintain (docs/cluster.md)%n", tableRuns);
             TableHealthBench.measure(tableRuns, out);
+        }
+        if (!skip.contains("autoattack")) {
+            AutoAttackBench.measure(out, torchscript, python, autoattackExamples,
+                    new AutoAttackBench.Budget(0.05, autoattackSteps, 9, autoattackQueries), batch);
         }
         return 0;
     }
@@ -396,14 +412,14 @@ public final class BenchCommand implements AddOnCommand {
         return peak;
     }
 
-    private static List<Example> examples(int n) {
+    static List<Example> examples(int n) {
         IdxDataset d = IdxDataset.open(DATA + "images-idx3-ubyte.gz", DATA + "labels-idx1-ubyte.gz", Map.of());
         List<Example> out = new ArrayList<>(n);
         d.read(0, n).forEachRemaining(out::add);
         return out;
     }
 
-    private static String exec(List<String> command) throws Exception {
+    static String exec(List<String> command) throws Exception {
         Process p;
         try {
             p = new ProcessBuilder(command).redirectErrorStream(true).start();

@@ -16,16 +16,16 @@ import java.util.Arrays;
  * the clean input by {@code beta}. The target classes are those the clean input ranks highest
  * after the top one, each run only on the examples not yet broken within epsilon.
  *
- * <p>The box-constrained projection onto a hyperplane is computed exactly by bisection on its one
- * free parameter (the L-infinity radius, or the L2 Lagrange multiplier) instead of the
- * reference's sorting-based closed form: the constraint gain is monotone in that parameter.
+ * <p>The box-constrained projection onto a hyperplane is computed exactly, in closed form from the
+ * box faces sorted by how far along the search direction they lie (as the reference sorts them).
+ * The forward and backward pass at each new point serves twice: its logits judge the point, its
+ * gradient linearises the next step (the reference runs a separate forward pass to judge); only
+ * the points that were adversarial, and so step back toward x, get a pass of their own.
  *
  * <p>Returns each example's smallest adversarial found, or the clean input where none was found;
  * the sweep then projects it onto the epsilon-ball.
  */
 final class FabAttack implements Attack {
-    private static final float TINY = 1e-12f;
-    private static final int BISECTIONS = 30;
     private final Norm norm;
     private final int steps;
     private final int targetClasses;
@@ -66,15 +66,15 @@ final class FabAttack implements Attack {
         Arrays.fill(smallest, Float.POSITIVE_INFINITY);
         NDArray found = x.duplicate();
         NDArray current = x.duplicate();
-        TargetModel.LogitLoss difference = logits -> Losses.pick(logits, labels).sub(Losses.pick(logits, targets));
         long[] perExample = Norm.broadcastShape(x);
+        TargetModel.Gradient g = model.gradient(current, difference(labels, targets));
+        NDArray w = g.gradient();
+        NDArray value = g.loss();
         for (int i = 0; i < steps; i++) {
-            NDArray[] before = {found, current};
+            NDArray[] before = {found, current, w, value};
             try (NDScope scope = new NDScope()) {
-                TargetModel.Gradient g = model.gradient(current, difference);
-                NDArray w = g.gradient();
                 // Linearisation: diff(z) ≈ diff(current) + w·(z − current) = 0, i.e. w·z = level.
-                NDArray level = dot(w, current).sub(g.loss()).reshape(perExample);
+                NDArray level = dot(w, current).sub(value).reshape(perExample);
                 NDArray d1 = project(current, w, level).sub(current);
                 NDArray d2 = project(x, w, level).sub(x);
                 NDArray a1 = norm.perExample(d1).maximum(1e-8f).reshape(perExample);
@@ -82,23 +82,48 @@ final class FabAttack implements Attack {
                 NDArray alpha = a1.div(a1.add(a2)).maximum(0f).minimum(alphaMax);
                 current = current.add(d1.mul(eta)).mul(alpha.neg().add(1f)).add(x.add(d2.mul(eta)).mul(alpha)).clip(0f, 1f);
 
-                int[] predicted = Rows.argMax(model.logits(current));
+                // One pass at the new point both judges it and linearises the next step there.
+                boolean last = i == steps - 1;
+                NDArray logits;
+                if (last) {
+                    logits = model.logits(current);
+                } else {
+                    g = model.gradient(current, difference(labels, targets));
+                    logits = g.logits();
+                    w = g.gradient();
+                    value = g.loss();
+                }
+                int[] predicted = Rows.argMax(logits);
                 float[] size = norm.perExample(current.sub(x)).toFloatArray();
                 boolean[] adversarial = new boolean[n];
                 boolean[] better = new boolean[n];
+                boolean any = false;
                 for (int j = 0; j < n; j++) {
                     adversarial[j] = predicted[j] != y[j];
                     better[j] = adversarial[j] && size[j] < smallest[j];
+                    any |= adversarial[j];
                     if (better[j]) {
                         smallest[j] = size[j];
                     }
                 }
-                found = Rows.choose(Rows.mask(x, better), current, found);
-                NDArray backed = x.add(current.sub(x).mul(beta));
-                current = Rows.choose(Rows.mask(x, adversarial), backed, current);
-                Rows.carry(before, found, current);
+                if (any) {
+                    found = Rows.choose(Rows.mask(x, better), current, found);
+                    NDArray backed = x.add(current.sub(x).mul(beta));
+                    current = Rows.choose(Rows.mask(x, adversarial), backed, current);
+                    if (!last) {
+                        // The points stepped back toward x are linearised where they now are.
+                        int[] rows = Rows.where(adversarial);
+                        TargetModel.Gradient h = model.gradient(Rows.select(current, rows),
+                                difference(Rows.select(labels, rows), Rows.select(targets, rows)));
+                        w = Rows.scatter(w, rows, h.gradient());
+                        value = Rows.scatter(value, rows, h.loss());
+                    }
+                }
+                Rows.carry(before, found, current, w, value);
             }
         }
+        w.close();
+        value.close();
         current.close();
         float[] eps = epsilon.toFloatArray();
         float[] score = new float[n];
@@ -106,6 +131,11 @@ final class FabAttack implements Attack {
             score[j] = Float.isInfinite(smallest[j]) ? Float.NEGATIVE_INFINITY : eps[j] - smallest[j];
         }
         return new Attempts.Result(found, t, score);
+    }
+
+    /** The true logit minus the target's: the function whose zero level FAB-T linearises. */
+    private static TargetModel.LogitLoss difference(NDArray labels, NDArray targets) {
+        return logits -> Losses.pick(logits, labels).sub(Losses.pick(logits, targets));
     }
 
     /** Per-example dot product of two batches, shape (batch). */
@@ -116,50 +146,69 @@ final class FabAttack implements Attack {
     /**
      * The point of the box [0, 1] nearest to {@code p} (in this attack's norm) on the hyperplane
      * w·z = level, per example; where the box does not reach the plane, the box point that comes
-     * closest along the way. Moving toward the plane changes w·z by a gain that grows
-     * monotonically with the radius r (L-infinity: z = clip(p + r·sign(v))) or the multiplier λ
-     * (L2: z = clip(p + λ·v)), v = ±w pointing toward the plane; bisection finds where it reaches
-     * the gap, and the upper end is returned so that the plane is reached.
+     * closest along the way. With v = ±w pointing toward the plane, the point is clip(p + r·sign(v))
+     * (L-infinity) or clip(p + λ·v) (L2), and w·z moves toward the plane by the gain
+     * Σ a_i·min(t, c_i): each coordinate adds its weight a_i (|v_i|, or v_i²) until it reaches its
+     * box face at t = c_i (the distance to that face, divided by |v_i| for L2). The gain is piecewise
+     * linear and increasing in t, so the exact t where it reaches the gap comes from one pass over
+     * the faces in order of c_i. Computed in Java per example: the sort and the pass are a few
+     * thousand operations on plain arrays, where elementwise tensor calls would cost a native call
+     * each.
      */
-    private NDArray project(NDArray p, NDArray w, NDArray level) {
-        long[] perExample = Norm.broadcastShape(p);
-        NDArray gap = level.sub(dot(w, p).reshape(perExample));
-        NDArray v = w.mul(gap.sign());
-        NDArray need = gap.abs();
-        NDArray direction = norm == Norm.LINF ? v.sign() : v;
-        NDArray low = need.zerosLike();
-        NDArray high;
-        if (norm == Norm.LINF) {
-            high = need.onesLike();
-        } else {
-            // The unconstrained solution, then widened until the clipped gain reaches the gap.
-            high = need.div(dot(v, v).reshape(perExample).add(TINY));
-            for (int k = 0; k < 20; k++) {
-                NDArray[] before = {high};
-                // Scoped: each evaluation makes batch-sized temporaries.
-                try (NDScope scope = new NDScope()) {
-                    NDArray shortOf = gain(p, v, direction, high).lt(need).toType(p.getDataType(), false);
-                    high = high.mul(shortOf.mul(3f).add(1f));
-                    Rows.carry(before, high);
+    NDArray project(NDArray p, NDArray w, NDArray level) {
+        int n = (int) p.getShape().get(0);
+        float[] ps = p.toFloatArray();
+        float[] ws = w.toFloatArray();
+        float[] levels = level.toFloatArray();
+        int d = ps.length / n;
+        float[] out = new float[ps.length];
+        long[] order = new long[d];
+        double[] weight = new double[d];
+        double[] face = new double[d];
+        for (int e = 0; e < n; e++) {
+            int o = e * d;
+            double gap = levels[e];
+            for (int i = 0; i < d; i++) {
+                gap -= (double) ws[o + i] * ps[o + i];
+            }
+            float toward = gap >= 0 ? 1f : -1f;
+            double need = Math.abs(gap);
+            int m = 0;
+            double slope = 0;
+            for (int i = 0; i < d; i++) {
+                float v = ws[o + i] * toward;
+                if (v == 0f) {
+                    continue;
                 }
+                double edge = v > 0 ? 1.0 - ps[o + i] : ps[o + i];
+                double abs = Math.abs((double) v);
+                weight[i] = norm == Norm.LINF ? abs : abs * abs;
+                face[i] = norm == Norm.LINF ? edge : edge / abs;
+                slope += weight[i];
+                // Faces are at least 0, so their float bits sort as they do; the low half keeps the index.
+                order[m++] = ((long) Float.floatToIntBits((float) face[i]) << 32) | i;
+            }
+            Arrays.sort(order, 0, m);
+            double reached = 0;
+            double t = Double.POSITIVE_INFINITY;
+            for (int k = 0; k < m && need > 0; k++) {
+                int i = (int) order[k];
+                if (reached + slope * face[i] >= need) {
+                    t = (need - reached) / slope;
+                    break;
+                }
+                reached += weight[i] * face[i];
+                slope -= weight[i];
+            }
+            if (need == 0) {
+                t = 0;
+            }
+            for (int i = 0; i < d; i++) {
+                float v = ws[o + i] * toward;
+                double step = v == 0f ? 0 : norm == Norm.LINF ? Math.signum(v) * t : v * t;
+                out[o + i] = (float) Math.min(1.0, Math.max(0.0, ps[o + i] + step));
             }
         }
-        for (int k = 0; k < BISECTIONS; k++) {
-            NDArray[] before = {low, high};
-            try (NDScope scope = new NDScope()) {
-                NDArray mid = low.add(high).mul(0.5f);
-                NDArray reached = gain(p, v, direction, mid).gte(need).toType(p.getDataType(), false);
-                high = Rows.choose(reached, mid, high);
-                low = Rows.choose(reached, low, mid);
-                Rows.carry(before, low, high);
-            }
-        }
-        return p.add(direction.mul(high)).clip(0f, 1f);
-    }
-
-    /** How far w·z has moved toward the plane at parameter {@code t}, shape (batch, 1, 1, 1). */
-    private static NDArray gain(NDArray p, NDArray v, NDArray direction, NDArray t) {
-        NDArray z = p.add(direction.mul(t)).clip(0f, 1f);
-        return dot(v, z.sub(p)).reshape(Norm.broadcastShape(p));
+        return p.getManager().create(out, p.getShape());
     }
 }
