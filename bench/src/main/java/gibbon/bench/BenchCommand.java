@@ -65,6 +65,16 @@ public final class BenchCommand implements AddOnCommand {
                     + " (200 runs take about 25 minutes on 2 cores).")
     int tableRuns;
 
+    @Option(names = "--million", defaultValue = "0", paramLabel = "N",
+            description = "Examples of the million part (FGSM on N/10 and N augmented Fashion-MNIST examples from Parquet);"
+                    + " 0, the default, leaves the part out (1 000 000 takes hours on 2 busy cores).")
+    long million;
+
+    @Option(names = "--million-data", paramLabel = "DIR",
+            description = "Folder of the million part's Parquet dataset, written once and reused (default: gibbon-million-N"
+                    + " under java.io.tmpdir).")
+    Path millionData;
+
     @Option(names = "--torchscript", defaultValue = "common/src/test/resources/torchscript/fashion_bn_cnn.pt",
             description = "TorchScript model timed in both DJL and raw PyTorch (default: ${DEFAULT-VALUE}).")
     Path torchscript;
@@ -73,7 +83,7 @@ public final class BenchCommand implements AddOnCommand {
     String python;
 
     @Option(names = "--skip", split = ",", paramLabel = "PART",
-            description = "Parts to leave out: kernel, pytorch, sweep, end-to-end, memory, certify, tables.")
+            description = "Parts to leave out: kernel, pytorch, sweep, end-to-end, memory, certify, tables, million.")
     List<String> skip = new ArrayList<>();
 
     private final PrintStream out = System.out;
@@ -112,6 +122,10 @@ public final class BenchCommand implements AddOnCommand {
         if (!skip.contains("tables") && tableRuns > 0) {
             out.printf("7. the result tables after %d runs, before and after gibbon maintain (docs/cluster.md)%n", tableRuns);
             TableHealthBench.measure(tableRuns, out);
+        }
+        if (!skip.contains("million") && million > 0) {
+            new MillionBench(out).measure(million, millionData != null ? millionData
+                    : Path.of(System.getProperty("java.io.tmpdir"), "gibbon-million-" + million));
         }
         return 0;
     }
