@@ -71,16 +71,18 @@ class TableLayoutTest {
                 + ".files").collectAsList();
         assertEquals(1, files.size(), "18 000 rows are far below the target size: one file, not one per task");
         assertEquals(18_000L, files.get(0).getLong(1));
-        List<Row> stored = spark.read().parquet(files.get(0).getString(0)).select("attack", "epsilon", "example_id")
+        assertSorted(files.get(0).getString(0));
+
+        // With 100 kB writer tasks, the same rows land in a few files by size, each sorted, not in one per task.
+        spark.sql("ALTER TABLE " + tables.name(ResultTables.PREDICTIONS) + " SET TBLPROPERTIES ("
+                + "'write.spark.advisory-partition-size-bytes' = '100000', 'write.target-file-size-bytes' = '100000')");
+        tables.replaceRun(ResultTables.PREDICTIONS, data);
+        files = spark.sql("SELECT file_path, record_count FROM " + tables.name(ResultTables.PREDICTIONS) + ".files")
                 .collectAsList();
-        for (int i = 1; i < stored.size(); i++) {
-            Row a = stored.get(i - 1);
-            Row b = stored.get(i);
-            int byAttack = a.getString(0).compareTo(b.getString(0));
-            int byEpsilon = Double.compare(a.getDouble(1), b.getDouble(1));
-            int byId = Long.compare(a.getLong(2), b.getLong(2));
-            assertTrue(byAttack < 0 || byAttack == 0 && (byEpsilon < 0 || byEpsilon == 0 && byId < 0),
-                    "row " + i + " of the file is out of (attack, epsilon, example_id) order: " + a + " then " + b);
+        assertTrue(files.size() > 1 && files.size() < 24, files.size() + " files");
+        assertEquals(18_000L, files.stream().mapToLong(f -> f.getLong(1)).sum());
+        for (Row f : files) {
+            assertSorted(f.getString(0));
         }
 
         // A second publish of the same run replaces its rows (the rerun contract) under the new layout too.
@@ -105,6 +107,19 @@ class TableLayoutTest {
         assertEquals("hash", table.properties().get("write.distribution-mode"));
         assertEquals(String.valueOf(ResultTables.ADVISORY_PARTITION_BYTES),
                 table.properties().get("write.spark.advisory-partition-size-bytes"));
+    }
+
+    private static void assertSorted(String file) {
+        List<Row> stored = spark.read().parquet(file).select("attack", "epsilon", "example_id").collectAsList();
+        for (int i = 1; i < stored.size(); i++) {
+            Row a = stored.get(i - 1);
+            Row b = stored.get(i);
+            int byAttack = a.getString(0).compareTo(b.getString(0));
+            int byEpsilon = Double.compare(a.getDouble(1), b.getDouble(1));
+            int byId = Long.compare(a.getLong(2), b.getLong(2));
+            assertTrue(byAttack < 0 || byAttack == 0 && (byEpsilon < 0 || byEpsilon == 0 && byId < 0),
+                    file + ": row " + i + " is out of (attack, epsilon, example_id) order: " + a + " then " + b);
+        }
     }
 
     private static String sortColumns(Table table) {
