@@ -37,7 +37,8 @@ import picocli.CommandLine.Option;
  * {@code gibbon bench}: the performance figures of docs/performance.md, measured side by side in
  * one process on this machine: the attack loop against raw PyTorch and against the matmul peak,
  * the sweep against a per-epsilon loop, Spark end to end against the loop, executor memory as
- * the dataset grows, and the result tables' files over many runs, before and after maintenance. It prints figures and ratios; it asserts nothing. A benchmark harness, not
+ * the dataset grows, the result tables' files over many runs, before and after maintenance, and
+ * N/10 against N examples from Parquet ({@link MillionBench}). It prints figures and ratios; it asserts nothing. A benchmark harness, not
  * part of the product: module bench holds it, and {@code ./gibbon} adds it to the command line.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
