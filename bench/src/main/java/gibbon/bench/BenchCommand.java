@@ -76,6 +76,10 @@ public final class BenchCommand implements AddOnCommand {
                     + " under java.io.tmpdir).")
     Path millionData;
 
+    @Option(names = "--million-tables-only", description = "The million part without the attack: synthetic FGSM rows"
+            + " of N examples written as a run writes them, and the analyst queries timed on them.")
+    boolean millionTablesOnly;
+
     @Option(names = "--torchscript", defaultValue = "common/src/test/resources/torchscript/fashion_bn_cnn.pt",
             description = "TorchScript model timed in both DJL and raw PyTorch (default: ${DEFAULT-VALUE}).")
     Path torchscript;
@@ -125,8 +129,12 @@ public final class BenchCommand implements AddOnCommand {
             TableHealthBench.measure(tableRuns, out);
         }
         if (!skip.contains("million") && million > 0) {
-            new MillionBench(out).measure(million, millionData != null ? millionData
-                    : Path.of(System.getProperty("java.io.tmpdir"), "gibbon-million-" + million));
+            if (millionTablesOnly) {
+                new MillionBench(out).synthetic(million);
+            } else {
+                new MillionBench(out).measure(million, millionData != null ? millionData
+                        : Path.of(System.getProperty("java.io.tmpdir"), "gibbon-million-" + million));
+            }
         }
         return 0;
     }

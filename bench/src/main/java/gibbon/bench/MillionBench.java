@@ -266,32 +266,99 @@ final class MillionBench {
         return Long.parseLong(statusLine.replaceAll("[^0-9]", ""));
     }
 
-    private Measured queries(long n, double wall, double runSeconds, double attack, long peak, List<Long> quarters, Path warehouse,
-            String runId) {
-        ExperimentConfig config = ConfigLoader.load(Path.of("conf", "default.conf"), List.of(
-                "output.warehouse=" + warehouse, "spark.master=\"local[2]\""));
+    private Measured queries(long n, double wall, double runSeconds, double attack, long peak, List<Long> quarters,
+            Path warehouse, String runId) {
+        ExperimentConfig config = config(warehouse);
         SparkSession spark = GibbonSpark.session(config);
         try {
             ResultTables tables = ResultTables.open(spark, config);
-            AnalystViews.register(spark, null);
-            Row files = spark.sql("SELECT count(*), min(file_size_in_bytes), max(file_size_in_bytes),"
-                    + " sum(file_size_in_bytes), sum(record_count) FROM " + tables.name(ResultTables.PREDICTIONS)
-                    + ".files WHERE partition.run_id = '" + runId + "'").first();
-            long example = n / 2 + 7;
-            Map<String, String> sql = new LinkedHashMap<>();
-            sql.put("robustness_curve", "SELECT * FROM robustness_curve");
-            sql.put("class_robustness", "SELECT * FROM class_robustness");
-            sql.put("leaderboard", "SELECT * FROM leaderboard");
-            sql.put("worst 10 examples", "SELECT example_id, label, min(min_epsilon) AS weakest, max(confidence)"
-                    + " FROM predictions WHERE run_id = '" + runId + "' AND epsilon > 0 AND NOT correct"
-                    + " GROUP BY example_id, label ORDER BY weakest, example_id LIMIT 10");
-            sql.put("one example", "SELECT * FROM predictions WHERE example_id = " + example);
-            sql.put("one (attack, eps)", "SELECT label, count(*), avg(CAST(correct AS DOUBLE)) FROM predictions"
-                    + " WHERE attack = 'fgsm' AND epsilon = 0.1 GROUP BY label");
-            Map<String, Query> times = new LinkedHashMap<>();
-            sql.forEach((name, query) -> times.put(name, time(spark, query)));
-            return new Measured(n, wall, runSeconds, attack, peak, quarters, files.getLong(4), files.getLong(0), files.getLong(1),
-                    files.getLong(2), files.getLong(3), times);
+            Row files = files(spark, tables, runId);
+            return new Measured(n, wall, runSeconds, attack, peak, quarters, files.getLong(4), files.getLong(0),
+                    files.getLong(1), files.getLong(2), files.getLong(3), timeQueries(spark, n, runId));
+        } finally {
+            GibbonSpark.stopIfRunning();
+        }
+    }
+
+    private static ExperimentConfig config(Path warehouse) {
+        return ConfigLoader.load(Path.of("conf", "default.conf"), List.of("output.warehouse=" + warehouse,
+                "spark.master=\"local[2]\""));
+    }
+
+    /** A run's predictions files: count, min, max and total bytes, rows. */
+    private static Row files(SparkSession spark, ResultTables tables, String runId) {
+        return spark.sql("SELECT count(*), min(file_size_in_bytes), max(file_size_in_bytes), sum(file_size_in_bytes),"
+                + " sum(record_count) FROM " + tables.name(ResultTables.PREDICTIONS) + ".files WHERE partition.run_id = '"
+                + runId + "'").first();
+    }
+
+    /** The analyst queries, each timed: the views, the worst examples, one example, one (attack, epsilon). */
+    private static Map<String, Query> timeQueries(SparkSession spark, long n, String runId) {
+        AnalystViews.register(spark, null);
+        Map<String, String> sql = new LinkedHashMap<>();
+        sql.put("robustness_curve", "SELECT * FROM robustness_curve");
+        sql.put("class_robustness", "SELECT * FROM class_robustness");
+        sql.put("leaderboard", "SELECT * FROM leaderboard");
+        sql.put("worst 10 examples", "SELECT example_id, label, min(min_epsilon) AS weakest, max(confidence)"
+                + " FROM predictions WHERE run_id = '" + runId + "' AND epsilon > 0 AND NOT correct"
+                + " GROUP BY example_id, label ORDER BY weakest, example_id LIMIT 10");
+        sql.put("one example", "SELECT * FROM predictions WHERE example_id = " + (n / 2 + 7));
+        sql.put("one (attack, eps)", "SELECT label, count(*), avg(CAST(correct AS DOUBLE)) FROM predictions"
+                + " WHERE attack = 'fgsm' AND epsilon = 0.1 GROUP BY label");
+        Map<String, Query> times = new LinkedHashMap<>();
+        sql.forEach((name, query) -> times.put(name, time(spark, query)));
+        return times;
+    }
+
+    /**
+     * The tables of a run of {@code n} examples without the attack: synthetic FGSM rows (the 7
+     * default budgets, robust accuracy falling with epsilon, confidences spread as a model's are)
+     * computed by as many tasks as the job would use, in its round-robin order, published by the
+     * job's own write ({@link ResultTables#replaceRun}), with a {@code runs} row and the summary.
+     */
+    void synthetic(long n) throws IOException {
+        Path warehouse = Files.createTempDirectory("gibbon-million-synthetic");
+        ExperimentConfig config = config(warehouse);
+        SparkSession spark = GibbonSpark.session(config);
+        try {
+            ResultTables tables = ResultTables.open(spark, config);
+            String runId = "synthetic-" + n;
+            int partitions = (int) Math.max(4, (n + 4095) / 4096);
+            String u = "((pmod(hash(id, 1), 1000) + 0.5) / 1000)";
+            var rows = spark.range(0, n).repartition(partitions).selectExpr("id",
+                    "explode(array(0D, 0.01D, 0.02D, 0.05D, 0.1D, 0.2D, 0.3D)) AS epsilon").selectExpr(
+                    "'" + runId + "' AS run_id", "id AS example_id", "CAST(pmod(hash(id), 10) AS INT) AS label",
+                    "'fgsm' AS attack", "'linf' AS norm", "epsilon",
+                    u + " > 0.1 + 3 * epsilon AS correct", "CAST(pmod(hash(id, epsilon, 2), 9) AS INT) AS other",
+                    "CAST(0.5 + pmod(hash(id, epsilon, 3), 500000) / 1000000.0 AS FLOAT) AS confidence",
+                    "CAST(pmod(hash(id, epsilon, 4), 1000000) / 1000000.0 AS FLOAT) AS true_class_prob",
+                    "CAST(epsilon AS FLOAT) AS linf",
+                    "CAST(epsilon * (10 + pmod(hash(id, 5), 1800) / 100.0) AS FLOAT) AS l2",
+                    u + " > 0.1 AS clean_correct",
+                    "CASE WHEN " + u + " <= 0.1 THEN 0D WHEN " + u + " <= 1.0 THEN (" + u + " - 0.1) / 3 END AS min_epsilon")
+                    .selectExpr("run_id", "example_id", "label", "attack", "norm", "epsilon",
+                            "CASE WHEN correct THEN label ELSE CAST(pmod(label + 1 + other, 10) AS INT) END AS predicted",
+                            "correct", "confidence", "true_class_prob", "linf", "l2", "clean_correct", "min_epsilon",
+                            "CAST(NULL AS INT) AS target", "CAST(NULL AS BOOLEAN) AS target_hit",
+                            "CAST(NULL AS STRING) AS broken_by");
+            long start = System.nanoTime();
+            tables.replaceRun(ResultTables.PREDICTIONS, rows);
+            double write = (System.nanoTime() - start) / 1e9;
+            spark.sql("INSERT INTO " + tables.name(ResultTables.RUNS) + " SELECT '" + runId + "', current_timestamp(),"
+                    + " current_timestamp(), 'succeeded', 'bench', '{}', 'synthetic', NULL, 'synthetic', " + n
+                    + "L, 'local[2]', 1, NULL");
+            spark.sql("INSERT INTO " + tables.name(ResultTables.SUMMARY) + " SELECT run_id, attack, norm, epsilon, count(*),"
+                    + " count_if(correct), avg(CAST(correct AS DOUBLE)) AS r, avg(CAST(clean_correct AS DOUBLE)) AS c,"
+                    + " avg(CAST(clean_correct AS DOUBLE)) - avg(CAST(correct AS DOUBLE)),"
+                    + " count_if(clean_correct AND NOT correct) / greatest(count_if(clean_correct), 1),"
+                    + " avg(CAST(correct AS DOUBLE)), avg(CAST(correct AS DOUBLE)), avg(confidence) FROM "
+                    + tables.name(ResultTables.PREDICTIONS) + " GROUP BY run_id, attack, norm, epsilon");
+            Row files = files(spark, tables, runId);
+            out.printf("   the tables at %,d examples without the attack (synthetic FGSM rows, %d tasks as the job would"
+                    + " use): predictions write %.0f s, %,d rows in %d files of %.1f to %.1f MB (%.1f MB)%n", n,
+                    partitions, write, files.getLong(4), files.getLong(0), files.getLong(1) / 1048576.0,
+                    files.getLong(2) / 1048576.0, files.getLong(3) / 1048576.0);
+            timeQueries(spark, n, runId).forEach((name, q) -> out.printf("   %-34s %s%n", name, query(q)));
         } finally {
             GibbonSpark.stopIfRunning();
         }
