@@ -179,10 +179,9 @@ public final class ResultTables {
      * The layout of the tables with one row per example and budget, keyed by table: the columns a
      * file is sorted by. Their writes shuffle a run's rows by partition ({@code hash}), and Spark's
      * adaptive execution cuts that one partition into writer tasks of about
-     * {@link #ADVISORY_PARTITION_BYTES} of shuffle data (about 4x the Parquet bytes), each sorting
-     * its rows and writing one file of up to {@link #TARGET_FILE_BYTES}. Row groups of
-     * {@link #ROW_GROUP_BYTES} let a query on one (attack, epsilon) or one example skip the rest
-     * of a file by its Parquet statistics.
+     * {@link #ADVISORY_PARTITION_BYTES} of shuffle data, each sorting its rows and writing files of
+     * up to {@link #TARGET_FILE_BYTES}. Row groups of {@link #ROW_GROUP_BYTES} let a query on one
+     * (attack, epsilon) or one example skip the rest of a file by its Parquet statistics.
      */
     static final Map<String, String> LAYOUT = Map.of(
             PREDICTIONS, "attack, epsilon, example_id",
