@@ -38,8 +38,9 @@ import picocli.CommandLine.Option;
  * one process on this machine: the attack loop against raw PyTorch and against the matmul peak,
  * the sweep against a per-epsilon loop, Spark end to end against the loop, executor memory as
  * the dataset grows, the result tables' files over many runs, before and after maintenance, and
- * N/10 against N examples from Parquet ({@link MillionBench}). It prints figures and ratios; it asserts nothing. A benchmark harness, not
- * part of the product: module bench holds it, and {@code ./gibbon} adds it to the command line.
+ * N/10 against N examples from Parquet ({@link MillionBench}). It prints figures and ratios; it
+ * asserts nothing. A benchmark harness, not part of the product: module bench holds it, and
+ * {@code ./gibbon} adds it to the command line.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Measure Gibbon's attack throughput against its baselines and print the table (docs/performance.md).")
