@@ -80,8 +80,8 @@ final class MillionBench {
     }
 
     /** One measured run and the queries after it. */
-    record Measured(long examples, double wallSeconds, double runSeconds, double attackSeconds, long peakRssKb, List<Long> rssAtQuartersKb,
-            long predictionRows, long dataFiles, long minFileBytes, long maxFileBytes, long totalFileBytes,
+    record Measured(long examples, double wallSeconds, double runSeconds, double attackSeconds, long peakRssKb,
+            List<Long> rssAtQuartersKb, long predictionRows, long dataFiles, long minFileBytes, long maxFileBytes, long totalFileBytes,
             Map<String, Query> queries) {}
 
     /** A query's first and best-of-3 time, and the data files its Iceberg scans read and considered. */
@@ -123,7 +123,7 @@ final class MillionBench {
         try {
             int files = (int) Math.max(1, (n + 49_999) / 50_000);
             spark.range(0, n, 1, files).mapPartitions(new Augment(), Encoders.row(SCHEMA))
-                    .write().mode("overwrite").parquet(dir.resolve("data").toString());
+                    .write().mode("overwrite").parquet(table(dir).toString());
         } finally {
             spark.stop();
         }
