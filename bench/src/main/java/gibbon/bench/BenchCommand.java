@@ -37,8 +37,10 @@ import picocli.CommandLine.Option;
  * {@code gibbon bench}: the performance figures of docs/performance.md, measured side by side in
  * one process on this machine: the attack loop against raw PyTorch and against the matmul peak,
  * the sweep against a per-epsilon loop, Spark end to end against the loop, executor memory as
- * the dataset grows, and the result tables' files over many runs, before and after maintenance. It prints figures and ratios; it asserts nothing. A benchmark harness, not
- * part of the product: module bench holds it, and {@code ./gibbon} adds it to the command line.
+ * the dataset grows, the result tables' files over many runs, before and after maintenance, and
+ * N/10 against N examples from Parquet ({@link MillionBench}). It prints figures and ratios; it
+ * asserts nothing. A benchmark harness, not part of the product: module bench holds it, and
+ * {@code ./gibbon} adds it to the command line.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Measure Gibbon's attack throughput against its baselines and print the table (docs/performance.md).")
@@ -65,6 +67,20 @@ public final class BenchCommand implements AddOnCommand {
                     + " (200 runs take about 25 minutes on 2 cores).")
     int tableRuns;
 
+    @Option(names = "--million", defaultValue = "0", paramLabel = "N",
+            description = "Examples of the million part (FGSM on N/10 and N augmented Fashion-MNIST examples from Parquet);"
+                    + " 0, the default, leaves the part out (1 000 000 takes hours on 2 busy cores).")
+    long million;
+
+    @Option(names = "--million-data", paramLabel = "DIR",
+            description = "Folder of the million part's Parquet dataset, written once and reused (default: gibbon-million-N"
+                    + " under java.io.tmpdir).")
+    Path millionData;
+
+    @Option(names = "--million-tables-only", description = "The million part without the attack: synthetic FGSM rows"
+            + " of N examples written as a run writes them, and the analyst queries timed on them.")
+    boolean millionTablesOnly;
+
     @Option(names = "--torchscript", defaultValue = "common/src/test/resources/torchscript/fashion_bn_cnn.pt",
             description = "TorchScript model timed in both DJL and raw PyTorch (default: ${DEFAULT-VALUE}).")
     Path torchscript;
@@ -85,7 +101,7 @@ public final class BenchCommand implements AddOnCommand {
     int autoattackQueries;
 
     @Option(names = "--skip", split = ",", paramLabel = "PART",
-            description = "Parts to leave out: kernel, pytorch, sweep, end-to-end, memory, certify, tables, autoattack.")
+            description = "Parts to leave out: kernel, pytorch, sweep, end-to-end, memory, certify, tables, autoattack, million.")
     List<String> skip = new ArrayList<>();
 
     private final PrintStream out = System.out;
@@ -128,6 +144,14 @@ public final class BenchCommand implements AddOnCommand {
         if (!skip.contains("autoattack")) {
             AutoAttackBench.measure(out, torchscript, python, autoattackExamples,
                     new AutoAttackBench.Budget(0.05, autoattackSteps, 9, autoattackQueries), batch);
+        }
+        if (!skip.contains("million") && million > 0) {
+            if (millionTablesOnly) {
+                new MillionBench(out).synthetic(million);
+            } else {
+                new MillionBench(out).measure(million, millionData != null ? millionData
+                        : Path.of(System.getProperty("java.io.tmpdir"), "gibbon-million-" + million));
+            }
         }
         return 0;
     }

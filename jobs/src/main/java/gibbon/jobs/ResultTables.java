@@ -175,6 +175,28 @@ public final class ResultTables {
         field("predict_accuracy", DataTypes.DoubleType, false),
     });
 
+    /**
+     * The layout of the tables with one row per example and budget, keyed by table: the columns a
+     * file is sorted by. Their writes shuffle a run's rows by partition ({@code hash}), and Spark's
+     * adaptive execution cuts that one partition into writer tasks of about
+     * {@link #ADVISORY_PARTITION_BYTES} of shuffle data, each sorting its rows and writing files of
+     * up to {@link #TARGET_FILE_BYTES}. Row groups of {@link #ROW_GROUP_BYTES} let a query on one
+     * (attack, epsilon) or one example skip the rest of a file by its Parquet statistics.
+     */
+    static final Map<String, String> LAYOUT = Map.of(
+            PREDICTIONS, "attack, epsilon, example_id",
+            TRANSFER, "attack, epsilon, source_model, target_model, example_id");
+    static final long TARGET_FILE_BYTES = 128L << 20;
+    static final long ADVISORY_PARTITION_BYTES = 512L << 20;
+    static final long ROW_GROUP_BYTES = 8L << 20;
+
+    /** The write properties of {@link #LAYOUT}'s tables; a table whose owner set one keeps that value. */
+    static final Map<String, String> LAYOUT_PROPERTIES = Map.of(
+            "write.distribution-mode", "hash",
+            "write.target-file-size-bytes", String.valueOf(TARGET_FILE_BYTES),
+            "write.spark.advisory-partition-size-bytes", String.valueOf(ADVISORY_PARTITION_BYTES),
+            "write.parquet.row-group-size-bytes", String.valueOf(ROW_GROUP_BYTES));
+
     private final SparkSession spark;
     private final String namespace;
 
@@ -302,13 +324,17 @@ public final class ResultTables {
     /**
      * Writes one run's rows to a table partitioned by run_id as one atomic Iceberg commit that
      * replaces whatever rows that run id had (a rerun of a crashed run leaves exactly one copy).
-     * Each task writes its own rows: all of them share the run's partition, so Iceberg's default
-     * shuffle by partition would only add a stage and send the whole run through one writer task.
+     * Each task of a small table writes its own rows: all of them share the run's partition, so a
+     * shuffle by partition would only add a stage. The per-example tables ({@link #LAYOUT}) instead
+     * shuffle the run's rows into writer tasks of a bounded size and sort them, so that a run's
+     * files are few, near the target size, whatever the number of attack tasks.
      */
     public void replaceRun(String table, Dataset<Row> rows) {
         try {
-            rows.writeTo(name(table)).option("distribution-mode", "none").option("fanout-enabled", "true")
-                    .overwritePartitions();
+            // Per-example tables follow their own write distribution and sort order (see LAYOUT).
+            var writer = LAYOUT.containsKey(table) ? rows.writeTo(name(table))
+                    : rows.writeTo(name(table)).option("distribution-mode", "none").option("fanout-enabled", "true");
+            writer.overwritePartitions();
         } catch (NoSuchTableException e) {
             throw new IllegalStateException("result table " + name(table) + " disappeared during the run", e);
         }
@@ -351,6 +377,7 @@ public final class ResultTables {
     private void create(String table, StructType schema, String partitioning) {
         if (spark.catalog().tableExists(name(table))) {
             addMissingColumns(table, schema);
+            applyLayout(table);
             return;
         }
         try {
@@ -364,6 +391,42 @@ public final class ResultTables {
             if (!spark.catalog().tableExists(name(table))) {
                 throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
             }
+        }
+        applyLayout(table);
+    }
+
+    /**
+     * Gives a {@link #LAYOUT} table its sort order and write properties, also when an older Gibbon
+     * created it: properties the table lacks are added, and the sort order is set only on an
+     * unsorted table, so that an owner's own choices stay.
+     */
+    private void applyLayout(String table) {
+        String order = LAYOUT.get(table);
+        if (order == null) {
+            return;
+        }
+        try {
+            org.apache.iceberg.Table iceberg = org.apache.iceberg.spark.Spark3Util.loadIcebergTable(spark, name(table));
+            String missing = LAYOUT_PROPERTIES.entrySet().stream()
+                    .filter(e -> !iceberg.properties().containsKey(e.getKey()))
+                    .map(e -> "'" + e.getKey() + "' = '" + e.getValue() + "'").sorted()
+                    .collect(java.util.stream.Collectors.joining(", "));
+            if (iceberg.sortOrder().isUnsorted()) {
+                // Iceberg's WRITE ORDERED BY would also switch the table to range distribution; keep hash.
+                var sort = iceberg.replaceSortOrder();
+                for (String column : order.split(", ")) {
+                    sort = sort.asc(column);
+                }
+                sort.commit();
+            }
+            if (!missing.isEmpty()) {
+                spark.sql("ALTER TABLE " + name(table) + " SET TBLPROPERTIES (" + missing + ")");
+            }
+        } catch (org.apache.iceberg.exceptions.CommitFailedException e) {
+            // A concurrent run set them first; its values are Gibbon's too.
+        } catch (org.apache.spark.sql.catalyst.parser.ParseException
+                | org.apache.spark.sql.catalyst.analysis.NoSuchTableException e) {
+            throw new IllegalStateException("result table " + name(table) + ": " + e.getMessage(), e);
         }
     }
 
