@@ -1,0 +1,96 @@
+package gibbon.bench;
+
+import ai.djl.Device;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import gibbon.config.ConfigLoader;
+import gibbon.model.Classifier;
+import gibbon.model.ClassifierCache;
+import gibbon.model.ModelSpec;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The attack loop on a real residual network, conf/resnet20.conf's ResNet-20: images x gradient steps
+ * per second for several batch sizes, the best batch's achieved GFLOP/s as a share of the fp32 matmul
+ * peak, and Gibbon against raw PyTorch on the same TorchScript file. Its FLOPs per image come from the
+ * model card, counted by hooks on the convolutions and the linear layer when it was trained.
+ */
+final class ResNetBench {
+    static final Path CONF = Path.of("conf", "resnet20.conf");
+
+    private ResNetBench() {}
+
+    static void measure(List<Integer> batches, int steps, int repeats, String python, PrintStream out)
+            throws IOException, InterruptedException {
+        ModelSpec spec = ConfigLoader.load(CONF, List.of()).model();
+        Path file = Path.of(spec.uri());
+        JsonNode card = new ObjectMapper().readTree(file.resolveSibling("model-card.json").toFile());
+        long flops = 2 * card.get("forward_flops_per_image").asLong();
+        Classifier model = ClassifierCache.get(spec, Device.cpu(), 1, Map.of());
+        out.printf("8. ResNet-20 (%s, %,d parameters, test accuracy %.4f): %.1f MFLOP per image x gradient step"
+                + " (forward + input gradient), %d steps, input %s%n", file, card.get("parameters").asLong(),
+                card.get("test_accuracy").asDouble(), flops / 1e6, steps, model.channelsLast() ? "channels-last" : "NCHW");
+        List<Integer> threadCounts = Runtime.getRuntime().availableProcessors() >= 2 ? List.of(1, 2) : List.of(1);
+
+        out.printf("   %-8s %s%n", "threads", "images x steps / s by batch size (one timing each after a warm-up)");
+        int best = batches.get(0);
+        for (int t : threadCounts) {
+            KernelBench.threads(t);
+            StringBuilder line = new StringBuilder();
+            double bestRate = 0;
+            for (int b : batches) {
+                double rate = KernelBench.attackLoop(model, b, steps, 1).get(0);
+                line.append(String.format(Locale.ROOT, "%d: %.0f   ", b, rate));
+                if (t == 1 && rate > bestRate) {
+                    bestRate = rate;
+                    best = b;
+                }
+            }
+            out.printf("   %-8d %s%n", t, line.toString().strip());
+        }
+
+        out.printf("   batch %d (the best on 1 thread): attack loop against the fp32 1024 matmul peak%n", best);
+        out.printf("   %-8s %-28s %-24s %s%n", "threads", "images x steps / s", "matmul GFLOP/s", "share of peak");
+        List<double[]> loops = new ArrayList<>();
+        for (int t : threadCounts) {
+            KernelBench.threads(t);
+            double[] loop = KernelBench.spread(KernelBench.attackLoop(model, best, steps, repeats));
+            double[] peak = KernelBench.spread(KernelBench.matmul(model, 1024, repeats));
+            double achieved = loop[1] * flops / 1e9;
+            out.printf("   %-8d %-28s %-24s %.0f %% (%.1f of %.1f GFLOP/s)%n", t, triple(loop, "%.0f"), triple(peak, "%.1f"),
+                    100 * achieved / peak[1], achieved, peak[1]);
+            loops.add(loop);
+        }
+
+        out.printf("   Gibbon vs raw PyTorch (%s) on the same file, batch %d%n", python, best);
+        out.printf("   %-8s %-24s %-24s %-24s %s%n", "threads", "Gibbon", "PyTorch NCHW", "PyTorch channels-last",
+                "Gibbon / PyTorch (NCHW, channels-last)");
+        for (int i = 0; i < threadCounts.size(); i++) {
+            int t = threadCounts.get(i);
+            double[] gibbon = loops.get(i);
+            JsonNode plain = KernelBench.pytorchLoop(python, file, best, steps, t, repeats, false);
+            JsonNode last = KernelBench.pytorchLoop(python, file, best, steps, t, repeats, true);
+            if (plain.isTextual() || last.isTextual()) {
+                out.printf("   %-8d %-24s %s%n", t, triple(gibbon, "%.0f"),
+                        "PyTorch did not run: " + (plain.isTextual() ? plain : last).asText());
+                continue;
+            }
+            double[] nchw = KernelBench.spread(KernelBench.rates(plain));
+            double[] cl = KernelBench.spread(KernelBench.rates(last));
+            out.printf("   %-8d %-24s %-24s %-24s %.2f, %.2f (torch %s)%n", t, triple(gibbon, "%.0f"), triple(nchw, "%.0f"),
+                    triple(cl, "%.0f"), gibbon[1] / nchw[1], gibbon[1] / cl[1], plain.path("torch").asText());
+        }
+        KernelBench.threads(1);
+        out.println();
+    }
+
+    private static String triple(double[] v, String format) {
+        return String.format(Locale.ROOT, format + " / " + format + " / " + format, v[0], v[1], v[2]);
+    }
+}
