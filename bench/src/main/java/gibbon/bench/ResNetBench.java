@@ -4,11 +4,13 @@ import ai.djl.Device;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import gibbon.config.ConfigLoader;
+import gibbon.io.Storage;
 import gibbon.model.Classifier;
 import gibbon.model.ClassifierCache;
 import gibbon.model.ModelSpec;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,7 +31,7 @@ final class ResNetBench {
     static void measure(List<Integer> batches, int steps, int repeats, String python, PrintStream out)
             throws IOException, InterruptedException {
         ModelSpec spec = ConfigLoader.load(CONF, List.of()).model();
-        Path file = Path.of(spec.uri());
+        Path file = Path.of("").toAbsolutePath().relativize(Path.of(URI.create(Storage.absolute(spec.uri()))));
         JsonNode card = new ObjectMapper().readTree(file.resolveSibling("model-card.json").toFile());
         long flops = 2 * card.get("forward_flops_per_image").asLong();
         Classifier model = ClassifierCache.get(spec, Device.cpu(), 1, Map.of());
