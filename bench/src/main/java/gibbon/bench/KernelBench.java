@@ -121,7 +121,8 @@ public final class KernelBench {
         return out;
     }
 
-    private static String exec(List<String> command) throws InterruptedException {
+    /** Runs a command to its end; its output and error, or why it did not start. */
+    static String exec(List<String> command) throws InterruptedException {
         Process p;
         try {
             p = new ProcessBuilder(command).redirectErrorStream(true).start();

@@ -11,6 +11,7 @@ import gibbon.model.ModelSpec;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -70,6 +71,8 @@ final class ResNetBench {
             loops.add(loop);
         }
 
+        folded(model, spec, file, best, steps, repeats, python, out);
+
         out.printf("   Gibbon vs raw PyTorch (%s) on the same file, batch %d%n", python, best);
         out.printf("   %-8s %-24s %-24s %-24s %s%n", "threads", "Gibbon", "PyTorch NCHW", "PyTorch channels-last",
                 "Gibbon / PyTorch (NCHW, channels-last)");
@@ -90,6 +93,36 @@ final class ResNetBench {
         }
         KernelBench.threads(1);
         out.println();
+    }
+
+    /**
+     * The attack loop on the file as written and on a frozen copy (torch.jit.freeze folds each eval-mode
+     * BatchNorm into its convolution), one thread, the two timed in turns so that load beside them
+     * falls on both alike.
+     */
+    private static void folded(Classifier model, ModelSpec spec, Path file, int batch, int steps, int repeats,
+            String python, PrintStream out) throws IOException, InterruptedException {
+        Path frozen = Files.createTempDirectory("gibbon-bench-resnet").resolve("frozen.pt");
+        String made = KernelBench.exec(List.of(python, "bench/freeze_torchscript.py", file.toString(), frozen.toString()));
+        if (!Files.exists(frozen)) {
+            out.printf("   BatchNorm folded: not measured, freezing failed: %s%n", made.strip());
+            return;
+        }
+        Classifier folded = ClassifierCache.get(ModelSpec.torchscript(frozen.toString(), spec.inputShape(),
+                spec.classNames()), Device.cpu(), 1, Map.of());
+        KernelBench.threads(1);
+        KernelBench.attackLoop(folded, batch, steps, 1);
+        List<Double> plain = new ArrayList<>();
+        List<Double> fold = new ArrayList<>();
+        List<Double> ratio = new ArrayList<>();
+        for (int r = 0; r < repeats; r++) {
+            plain.add(KernelBench.attackLoop(model, batch, steps, 1, false).get(0));
+            fold.add(KernelBench.attackLoop(folded, batch, steps, 1, false).get(0));
+            ratio.add(fold.get(r) / plain.get(r));
+        }
+        out.printf("   BatchNorm folded into the convolutions (torch.jit.freeze), batch %d, 1 thread, timed in turns:"
+                + " as written %s, frozen %s, frozen / as written %s%n", batch, triple(KernelBench.spread(plain), "%.0f"),
+                triple(KernelBench.spread(fold), "%.0f"), triple(KernelBench.spread(ratio), "%.2f"));
     }
 
     private static String triple(double[] v, String format) {
