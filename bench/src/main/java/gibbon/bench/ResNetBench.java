@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The attack loop on a real residual network, conf/resnet20.conf's ResNet-20: images x gradient steps
@@ -41,17 +42,27 @@ final class ResNetBench {
                 card.get("test_accuracy").asDouble(), flops / 1e6, steps, model.channelsLast() ? "channels-last" : "NCHW");
         List<Integer> threadCounts = Runtime.getRuntime().availableProcessors() >= 2 ? List.of(1, 2) : List.of(1);
 
-        out.printf("   %-8s %s%n", "threads", "images x steps / s by batch size (one timing each after a warm-up)");
+        out.printf("   %-8s %s%n", "threads", "images x steps / s by batch size (median of " + repeats
+                + " timings, the sizes timed in turns after a warm-up each)");
         int best = batches.get(0);
         for (int t : threadCounts) {
             KernelBench.threads(t);
+            Map<Integer, List<Double>> rates = new TreeMap<>();
+            for (int b : batches) {
+                KernelBench.attackLoop(model, b, steps, 1);
+            }
+            for (int r = 0; r < repeats; r++) {
+                for (int b : batches) {
+                    rates.computeIfAbsent(b, k -> new ArrayList<>()).add(KernelBench.attackLoop(model, b, steps, 1, false).get(0));
+                }
+            }
             StringBuilder line = new StringBuilder();
             double bestRate = 0;
             for (int b : batches) {
-                double rate = KernelBench.attackLoop(model, b, steps, 1).get(0);
-                line.append(String.format(Locale.ROOT, "%d: %.0f   ", b, rate));
-                if (t == 1 && rate > bestRate) {
-                    bestRate = rate;
+                double median = KernelBench.spread(rates.get(b))[1];
+                line.append(String.format(Locale.ROOT, "%d: %.0f   ", b, median));
+                if (t == 1 && median > bestRate) {
+                    bestRate = median;
                     best = b;
                 }
             }
@@ -60,7 +71,6 @@ final class ResNetBench {
 
         out.printf("   batch %d (the best on 1 thread): attack loop against the fp32 1024 matmul peak%n", best);
         out.printf("   %-8s %-28s %-24s %s%n", "threads", "images x steps / s", "matmul GFLOP/s", "share of peak");
-        List<double[]> loops = new ArrayList<>();
         for (int t : threadCounts) {
             KernelBench.threads(t);
             double[] loop = KernelBench.spread(KernelBench.attackLoop(model, best, steps, repeats));
@@ -68,17 +78,17 @@ final class ResNetBench {
             double achieved = loop[1] * flops / 1e9;
             out.printf("   %-8d %-28s %-24s %.0f %% (%.1f of %.1f GFLOP/s)%n", t, triple(loop, "%.0f"), triple(peak, "%.1f"),
                     100 * achieved / peak[1], achieved, peak[1]);
-            loops.add(loop);
         }
 
         folded(model, spec, file, best, steps, repeats, python, out);
 
-        out.printf("   Gibbon vs raw PyTorch (%s) on the same file, batch %d%n", python, best);
+        out.printf("   Gibbon vs raw PyTorch (%s) on the same file, batch %d, each Gibbon figure timed just before"
+                + " PyTorch's%n", python, best);
         out.printf("   %-8s %-24s %-24s %-24s %s%n", "threads", "Gibbon", "PyTorch NCHW", "PyTorch channels-last",
                 "Gibbon / PyTorch (NCHW, channels-last)");
-        for (int i = 0; i < threadCounts.size(); i++) {
-            int t = threadCounts.get(i);
-            double[] gibbon = loops.get(i);
+        for (int t : threadCounts) {
+            KernelBench.threads(t);
+            double[] gibbon = KernelBench.spread(KernelBench.attackLoop(model, best, steps, repeats, false));
             JsonNode plain = KernelBench.pytorchLoop(python, file, best, steps, t, repeats, false);
             JsonNode last = KernelBench.pytorchLoop(python, file, best, steps, t, repeats, true);
             if (plain.isTextual() || last.isTextual()) {
