@@ -166,7 +166,7 @@ public final class AutoAttackBench {
                 List.of("model.uri=\"" + torchscript + "\""));
         Classifier model = ClassifierCache.get(config.model(), Device.cpu(), 1, Map.of());
         List<Example> data = BenchCommand.examples(examples);
-        out.printf("8. AutoAttack standard (apgd_ce -> apgd_t -> fab_t -> square, each on the still-robust) on %s,"
+        out.printf("9. AutoAttack standard (apgd_ce -> apgd_t -> fab_t -> square, each on the still-robust) on %s,"
                 + " %d examples, L-inf epsilon %s, steps %d, %d target classes, %d Square queries; Gibbon against the"
                 + " same ensemble in plain PyTorch with torchattacks 3.5.1's semantics (bench/autoattack_baseline.py);"
                 + " time per core = seconds x cores used%n", torchscript, examples, budget.epsilon(), budget.steps(),
@@ -227,7 +227,7 @@ public final class AutoAttackBench {
                 String.valueOf(examples), "--epsilon", String.valueOf(budget.epsilon()), "--steps",
                 String.valueOf(budget.steps()), "--target-classes", String.valueOf(budget.targetClasses()), "--queries",
                 String.valueOf(budget.queries()), "--threads", "1");
-        String output = BenchCommand.exec(command);
+        String output = KernelBench.exec(command);
         ObjectMapper mapper = new ObjectMapper();
         try {
             JsonNode json = mapper.readTree(output.lines().reduce((a, b) -> b).orElse("{}"));

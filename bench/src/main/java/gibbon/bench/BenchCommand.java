@@ -2,7 +2,6 @@ package gibbon.bench;
 
 import ai.djl.Device;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import gibbon.attack.AttackPlan;
 import gibbon.cli.AddOnCommand;
 import gibbon.config.ConfigLoader;
@@ -15,12 +14,10 @@ import gibbon.model.ClassifierCache;
 import gibbon.model.ModelSpec;
 import gibbon.jobs.GibbonSpark;
 import gibbon.jobs.RobustnessJob;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -85,6 +82,10 @@ public final class BenchCommand implements AddOnCommand {
             description = "TorchScript model timed in both DJL and raw PyTorch (default: ${DEFAULT-VALUE}).")
     Path torchscript;
 
+    @Option(names = "--resnet-batches", split = ",", defaultValue = "64,128,256,512", paramLabel = "N",
+            description = "Batch sizes the ResNet-20 part tries (default: ${DEFAULT-VALUE}).")
+    List<Integer> resnetBatches;
+
     @Option(names = "--python", defaultValue = "/usr/bin/python3", description = "Python with torch (default: ${DEFAULT-VALUE}).")
     String python;
 
@@ -101,7 +102,7 @@ public final class BenchCommand implements AddOnCommand {
     int autoattackQueries;
 
     @Option(names = "--skip", split = ",", paramLabel = "PART",
-            description = "Parts to leave out: kernel, pytorch, sweep, end-to-end, memory, certify, tables, autoattack, million.")
+            description = "Parts to leave out: kernel, pytorch, sweep, end-to-end, memory, certify, resnet, tables, autoattack, million.")
     List<String> skip = new ArrayList<>();
 
     private final PrintStream out = System.out;
@@ -136,6 +137,9 @@ public final class BenchCommand implements AddOnCommand {
         }
         if (!skip.contains("certify")) {
             certify();
+        }
+        if (!skip.contains("resnet")) {
+            ResNetBench.measure(resnetBatches, Math.max(2, steps / 4), repeats, python, out);
         }
         if (!skip.contains("tables") && tableRuns > 0) {
             out.printf("7. the result tables after %d runs, before and after gibbon maintain (docs/cluster.md)%n", tableRuns);
@@ -224,8 +228,8 @@ public final class BenchCommand implements AddOnCommand {
                         "PyTorch did not run: " + (plain.isTextual() ? plain : last).asText());
                 continue;
             }
-            double[] nchw = KernelBench.spread(rates(plain));
-            double[] cl = KernelBench.spread(rates(last));
+            double[] nchw = KernelBench.spread(KernelBench.rates(plain));
+            double[] cl = KernelBench.spread(KernelBench.rates(last));
             out.printf("   %-8d %-26s %-26s %-26s %.2f, %.2f (torch %s)%n", t, triple(gibbon, "%.0f"), triple(nchw, "%.0f"),
                     triple(cl, "%.0f"), gibbon[1] / nchw[1], gibbon[1] / cl[1], plain.path("torch").asText());
         }
@@ -234,29 +238,7 @@ public final class BenchCommand implements AddOnCommand {
 
     /** The PyTorch loop's JSON report, or its output as text when it did not give one. */
     private JsonNode torchRates(int threads, boolean channelsLast) throws Exception {
-        List<String> command = new ArrayList<>(List.of(python, "bench/pytorch_kernel.py", torchscript.toString(), "--batch",
-                String.valueOf(batch), "--steps", String.valueOf(steps), "--threads", String.valueOf(threads), "--repeats",
-                String.valueOf(repeats)));
-        if (channelsLast) {
-            command.add("--channels-last");
-        }
-        String output = exec(command);
-        ObjectMapper mapper = new ObjectMapper();
-        try {
-            JsonNode json = mapper.readTree(output.lines().reduce((a, b) -> b).orElse("{}"));
-            if (!json.path("images_x_steps_per_s").isEmpty()) {
-                return json;
-            }
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            // Not a report: the output says what went wrong.
-        }
-        return mapper.getNodeFactory().textNode(output.strip());
-    }
-
-    private static List<Double> rates(JsonNode json) {
-        List<Double> out = new ArrayList<>();
-        json.path("images_x_steps_per_s").forEach(v -> out.add(v.asDouble()));
-        return out;
+        return KernelBench.pytorchLoop(python, torchscript, batch, steps, threads, repeats, channelsLast);
     }
 
     private void sweep(Classifier model, ExperimentConfig defaults) throws IOException {
@@ -441,19 +423,6 @@ public final class BenchCommand implements AddOnCommand {
         List<Example> out = new ArrayList<>(n);
         d.read(0, n).forEachRemaining(out::add);
         return out;
-    }
-
-    static String exec(List<String> command) throws Exception {
-        Process p;
-        try {
-            p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        } catch (IOException e) {
-            return "cannot start " + command.get(0) + ": " + e.getMessage();
-        }
-        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-        p.getInputStream().transferTo(buffer);
-        p.waitFor();
-        return buffer.toString(StandardCharsets.UTF_8);
     }
 
     private static String cpuModel() {

@@ -8,7 +8,14 @@ import gibbon.attack.Attack;
 import gibbon.attack.AttackParams;
 import gibbon.attack.AttackRegistry;
 import gibbon.attack.ExampleRandom;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import gibbon.model.Classifier;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -79,6 +86,57 @@ public final class KernelBench {
             }
         }
         return rates;
+    }
+
+    /**
+     * The same loop in plain PyTorch ({@code bench/pytorch_kernel.py} run by {@code python}) on a TorchScript file.
+     *
+     * @return its JSON report, or its output as a text node when it gave none (PyTorch missing, a crash)
+     */
+    public static JsonNode pytorchLoop(String python, Path model, int batch, int steps, int threads, int repeats,
+            boolean channelsLast) throws InterruptedException {
+        List<String> command = new ArrayList<>(List.of(python, "bench/pytorch_kernel.py", model.toString(), "--batch",
+                String.valueOf(batch), "--steps", String.valueOf(steps), "--threads", String.valueOf(threads), "--repeats",
+                String.valueOf(repeats)));
+        if (channelsLast) {
+            command.add("--channels-last");
+        }
+        String output = exec(command);
+        ObjectMapper mapper = new ObjectMapper();
+        try {
+            JsonNode json = mapper.readTree(output.lines().reduce((a, b) -> b).orElse("{}"));
+            if (!json.path("images_x_steps_per_s").isEmpty()) {
+                return json;
+            }
+        } catch (JsonProcessingException e) {
+            // Not a report: the output says what went wrong.
+        }
+        return mapper.getNodeFactory().textNode(output.strip());
+    }
+
+    /** The rates of a {@link #pytorchLoop} report. */
+    public static List<Double> rates(JsonNode report) {
+        List<Double> out = new ArrayList<>();
+        report.path("images_x_steps_per_s").forEach(v -> out.add(v.asDouble()));
+        return out;
+    }
+
+    /** Runs a command to its end; its output and error, or why it did not start. */
+    static String exec(List<String> command) throws InterruptedException {
+        Process p;
+        try {
+            p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        } catch (IOException e) {
+            return "cannot start " + command.get(0) + ": " + e.getMessage();
+        }
+        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+        try {
+            p.getInputStream().transferTo(buffer);
+        } catch (IOException e) {
+            return "cannot read the output of " + command.get(0) + ": " + e.getMessage();
+        }
+        p.waitFor();
+        return buffer.toString(StandardCharsets.UTF_8);
     }
 
     /** Minimum, median and maximum of repeated measurements. */

@@ -92,7 +92,7 @@ final class MillionBench {
             throw new IllegalArgumentException("--million " + n + ": the augmented dataset has at most "
                     + (long) SOURCES * VARIANTS + " examples");
         }
-        out.printf("9. a million examples: FGSM over the default epsilon list, local[2], heap %s, on %,d and %,d examples"
+        out.printf("10. a million examples: FGSM over the default epsilon list, local[2], heap %s, on %,d and %,d examples"
                 + " of an augmented Fashion-MNIST in Parquet; one child JVM per run (in local mode the driver and the"
                 + " executor are that one JVM)%n", HEAP, n / 10, n);
         long start = System.nanoTime();

@@ -16,7 +16,7 @@ import java.util.Map;
 /**
  * Turns the model a {@link ModelSpec} names into a {@link Classifier}: fetches its files through a
  * {@link ModelStore}, loads them as a DJL model (a directory of {@code model.json} plus parameters,
- * whose SHA-256 is verified) or a TorchScript module, and runs the {@link StartupProbes}. Weights
+ * whose SHA-256 is verified) or a TorchScript module in eval mode, and runs the {@link StartupProbes}. Weights
  * never require gradients: attacks want input gradients only.
  */
 public final class ModelLoader {
@@ -35,6 +35,7 @@ public final class ModelLoader {
                 : loadDjl(spec, device);
         try {
             StartupProbes.checkOutputWidth(classifier);
+            StartupProbes.checkBatchIndependence(classifier);
             return !device.isGpu() && StartupProbes.channelsLastAgrees(classifier)
                     ? classifier.withChannelsLast()
                     : classifier;

@@ -9,7 +9,8 @@ import java.util.Random;
 
 /**
  * What {@link ModelLoader} asks of a freshly loaded network before any task uses it: that it maps
- * its input shape to finite logits, one per class, and whether it may run in channels-last layout.
+ * its input shape to finite logits, one per class, that each example's logits do not depend on the
+ * rest of its batch, and whether it may run in channels-last layout.
  */
 final class StartupProbes {
     private StartupProbes() {}
@@ -40,6 +41,33 @@ final class StartupProbes {
             if (!finite) {
                 throw GibbonException.model(classifier.location()
                         + ": the model returns NaN or infinite logits on an all-zero input");
+            }
+        }
+    }
+
+    /**
+     * Fails with a one-line model error when an example's logits change with the rest of its batch.
+     * Attacks batch examples as they come and drop the broken ones between steps, so such a model's
+     * answers would depend on its neighbours. The usual cause is BatchNorm using batch statistics: a
+     * module traced with {@code torch.jit.trace} in training mode keeps them even in eval mode,
+     * which {@link ModelLoader} sets (a scripted module follows eval mode).
+     */
+    static void checkBatchIndependence(Classifier classifier) {
+        int[] s = classifier.metadata().inputShape();
+        int n = 4;
+        int size = s[0] * s[1] * s[2];
+        float[] values = new float[n * size];
+        Random random = new Random(1);
+        for (int i = 0; i < values.length; i++) {
+            values[i] = random.nextFloat();
+        }
+        try (NDManager m = classifier.newBatchManager()) {
+            NDArray batch = classifier.logits(m.create(values, new Shape(n, s[0], s[1], s[2])));
+            NDArray alone = classifier.logits(m.create(Arrays.copyOf(values, size), new Shape(1, s[0], s[1], s[2])));
+            if (!close(batch.get("0:1"), alone)) {
+                throw GibbonException.model(classifier.location() + ": an example's logits change with the rest of its"
+                        + " batch (BatchNorm with batch statistics? export with torch.jit.trace(model.eval(), example)"
+                        + " or torch.jit.script)");
             }
         }
     }
