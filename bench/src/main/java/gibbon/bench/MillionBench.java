@@ -92,7 +92,7 @@ final class MillionBench {
             throw new IllegalArgumentException("--million " + n + ": the augmented dataset has at most "
                     + (long) SOURCES * VARIANTS + " examples");
         }
-        out.printf("10. a million examples: FGSM over the default epsilon list, local[2], heap %s, on %,d and %,d examples"
+        out.printf("10. a million examples: FGSM over the default epsilon list, local[2] with two copies of the model (sweep.model-replicas = 2), heap %s, on %,d and %,d examples"
                 + " of an augmented Fashion-MNIST in Parquet; one child JVM per run (in local mode the driver and the"
                 + " executor are that one JVM)%n", HEAP, n / 10, n);
         long start = System.nanoTime();
@@ -203,7 +203,7 @@ final class MillionBench {
         Path log = warehouse.resolveSibling(warehouse.getFileName() + ".log");
         List<String> command = List.of("./gibbon", "run", "--set", "dataset.format=parquet", "--set",
                 "dataset.path=" + table(dataDir), "--set", "dataset.limit=" + n, "--set", "output.warehouse=" + warehouse,
-                "--set", "spark.master=\"local[2]\"", "--set", "attacks.pgd.enabled=false", "--set",
+                "--set", "spark.master=\"local[2]\"", "--set", "sweep.model-replicas=2", "--set", "attacks.pgd.enabled=false", "--set",
                 "attacks.pgd_l2.enabled=false", "--set", "attacks.noise.enabled=false");
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         builder.environment().put("GIBBON_JAVA_OPTS", HEAP);

@@ -49,10 +49,11 @@ public final class ConfigLoader {
         TransferSettings transfer = TransferSettings.parse(c, model.spec());
         Map<String, ModelSpec> others = JobModels.parse(c, model.spec(), transfer);
         // A run records the config of a one-model run: without 'models', without certify unless it
-        // certifies (as before certification existed) and without the cache budget unless one is set.
+        // certifies (as before certification existed) and without the cache budget or model replicas unless set.
         Config recorded = c.withoutPath(Settings.MODELS.path());
         recorded = certify.enabled() ? recorded : recorded.withoutPath(CERTIFY);
         recorded = sweep.modelCacheBytes() > 0 ? recorded : recorded.withoutPath(Settings.MODEL_CACHE_BYTES.path());
+        recorded = sweep.modelReplicas() > 1 ? recorded : recorded.withoutPath(Settings.MODEL_REPLICAS.path());
         recorded = recorded.withValue(Settings.ATTACKS.path(), AttackSettings.render(attacks));
         Map<String, String> runConfigs = new TreeMap<>();
         if (!others.isEmpty()) {

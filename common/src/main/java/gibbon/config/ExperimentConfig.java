@@ -64,6 +64,11 @@ public record ExperimentConfig(
         return sweep.modelCacheBytes();
     }
 
+    /** The most copies of one model an executor holds ({@code sweep.model-replicas}). */
+    public int modelReplicas() {
+        return sweep.modelReplicas();
+    }
+
     /** The job's models by name: 'model' first, then the entries of {@code models} by name. */
     public List<String> modelNames() {
         List<String> names = new ArrayList<>();

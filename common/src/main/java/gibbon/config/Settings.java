@@ -54,6 +54,10 @@ public final class Settings {
     public static final ConfigKey MODEL_CACHE_BYTES = ConfigKey.defaulted("sweep.model-cache-bytes", Type.BYTES,
             "most parameter bytes of models an executor keeps loaded (e.g. 512M); least recently used models are"
                     + " evicted past it; 0 = no limit");
+    public static final ConfigKey MODEL_REPLICAS = ConfigKey.defaulted("sweep.model-replicas", Type.INT,
+            "copies of each model an executor may hold: a copy runs one pass at a time, so concurrent tasks on one copy"
+                    + " take turns; executor cores / sweep.threads lets every task slot compute at once (each copy counts"
+                    + " against model-cache-bytes)");
     public static final ConfigKey MODELS = ConfigKey.defaulted("models", Type.MODELS,
             "more models the same job attacks besides 'model', by name, each with the keys of 'model'; each model"
                     + " is a run of its own over the same examples; an entry set to null is left out");
@@ -130,7 +134,7 @@ public final class Settings {
 
     public static final List<ConfigKey> ALL = List.of(SEED, DATASET_FORMAT, DATASET_IMAGES, DATASET_LABELS,
             DATASET_PATH, DATASET_CLASSES, DATASET_ID_COLUMN, DATASET_LABEL_COLUMN, DATASET_IMAGE_COLUMN, DATASET_LIMIT, DATASET_PARTITIONS, MODEL_FORMAT, MODEL_URI, MODEL_INPUT_SHAPE, MODEL_CLASS_NAMES,
-            MODEL_VALUE_RANGE, MODEL_MEAN, MODEL_STD, MODEL_DEVICE, MODELS, BATCH_SIZE, THREADS, MODEL_CACHE_BYTES, ATTACKS, SPARK_MASTER,
+            MODEL_VALUE_RANGE, MODEL_MEAN, MODEL_STD, MODEL_DEVICE, MODELS, BATCH_SIZE, THREADS, MODEL_CACHE_BYTES, MODEL_REPLICAS, ATTACKS, SPARK_MASTER,
             SPARK_CONF, CATALOG, CATALOG_TYPE, WAREHOUSE, NAMESPACE, ADVERSARIAL_FRACTION,
             CATALOG_PROPERTIES, HADOOP, TRANSFER_MODELS, TRANSFER_SOURCES, TRANSFER_TARGETS, CERTIFY_ENABLED, CERTIFY_SIGMA, CERTIFY_N0, CERTIFY_N,
             CERTIFY_ALPHA, CERTIFY_BATCH_SIZE, CERTIFY_CHUNK_SIZE, CERTIFY_RADII, VARS);

@@ -11,8 +11,10 @@ import java.io.Serializable;
  * @param batchSize examples per batch
  * @param threads libtorch intra-op threads per task
  * @param modelCacheBytes the most parameter bytes of models an executor keeps loaded; 0 = no limit
+ * @param modelReplicas the most copies of one model an executor holds, so that its concurrent tasks
+ *     run their passes in parallel instead of in turns
  */
-public record SweepSettings(int batchSize, int threads, long modelCacheBytes) implements Serializable {
+public record SweepSettings(int batchSize, int threads, long modelCacheBytes, int modelReplicas) implements Serializable {
     private static final int MAX_BATCH = 65_536;
 
     /**
@@ -26,6 +28,7 @@ public record SweepSettings(int batchSize, int threads, long modelCacheBytes) im
         if (batchSize > MAX_BATCH) {
             throw GibbonException.config("config key 'sweep.batch-size' is " + batchSize + ", at most " + MAX_BATCH);
         }
-        return new SweepSettings(batchSize, Values.positive(c, Settings.THREADS), Values.bytes(c, Settings.MODEL_CACHE_BYTES));
+        return new SweepSettings(batchSize, Values.positive(c, Settings.THREADS), Values.bytes(c, Settings.MODEL_CACHE_BYTES),
+                Values.positive(c, Settings.MODEL_REPLICAS));
     }
 }

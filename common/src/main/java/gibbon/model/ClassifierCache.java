@@ -30,13 +30,19 @@ import org.slf4j.LoggerFactory;
  * size is known beforehand has idle models evicted before it loads. A task holds
  * its model through a {@link Lease}: several tasks of an executor share a model at once, and an
  * evicted model is closed only when its last lease is released.
+ *
+ * <p>A {@link Classifier} runs one pass at a time (concurrent passes through one libtorch network
+ * gave wrong values), so tasks sharing one copy of a model take turns. With {@code replicas} above
+ * 1 ({@code sweep.model-replicas}) a task that finds every copy busy loads another, up to that
+ * many, and the executor's tasks run their passes in parallel; each copy counts against the budget.
  */
 public final class ClassifierCache {
     private static final Logger LOG = LoggerFactory.getLogger(ClassifierCache.class);
     /** The config key of the budget, named in the over-budget error. */
     public static final String BUDGET_KEY = "sweep.model-cache-bytes";
 
-    private record Key(ModelSpec spec, Device device) {}
+    /** A copy of a model on a device; copy 0 unless {@code sweep.model-replicas} allows more. */
+    private record Key(ModelSpec spec, Device device, int replica) {}
 
     /** One model in the cache, or evicted while a lease still holds it. */
     private static final class Entry {
@@ -93,9 +99,18 @@ public final class ClassifierCache {
      */
     public static Lease lease(ModelSpec spec, Device device, int threads, Map<String, String> hadoop, long budgetBytes,
             long expectedBytes) {
+        return lease(spec, device, threads, hadoop, budgetBytes, expectedBytes, 1);
+    }
+
+    /**
+     * As {@link #lease(ModelSpec, Device, int, Map, long, long)}, with up to {@code replicas} copies
+     * of the model, so that concurrent tasks need not take turns on one.
+     */
+    public static Lease lease(ModelSpec spec, Device device, int threads, Map<String, String> hadoop, long budgetBytes,
+            long expectedBytes, int replicas) {
         TorchRuntime.start(threads);
         SHARED.setBudget(budgetBytes);
-        return SHARED.lease(spec, device, expectedBytes, () -> loader(hadoop).load(spec, device));
+        return SHARED.lease(spec, device, replicas, expectedBytes, () -> loader(hadoop).load(spec, device));
     }
 
     /**
@@ -153,7 +168,7 @@ public final class ClassifierCache {
      * @throws GibbonException of kind CONFIG when the model alone is larger than the budget
      */
     public Lease lease(ModelSpec spec, Device device, Supplier<Classifier> load) {
-        return lease(spec, device, 0, load);
+        return lease(spec, device, 1, 0, load);
     }
 
     /**
@@ -161,13 +176,18 @@ public final class ClassifierCache {
      * (measured on the driver): idle models are evicted before it loads, as far as its room needs,
      * so that the models open at once stay within the budget.
      *
+     * @param replicas the most copies of the model to hold: a lease takes an idle copy, else loads
+     *     a new one while there are fewer than this, else shares the copy with the fewest leases
      * @param expectedBytes the model's resident bytes; 0 = unknown, room is made after it loads
      */
-    public Lease lease(ModelSpec spec, Device device, long expectedBytes, Supplier<Classifier> load) {
-        Key key = new Key(spec, device);
+    public Lease lease(ModelSpec spec, Device device, int replicas, long expectedBytes, Supplier<Classifier> load) {
+        if (replicas < 1) {
+            throw new IllegalArgumentException("model replicas " + replicas + " < 1");
+        }
         Entry entry;
         boolean loading;
         synchronized (this) {
+            Key key = pick(spec, device, replicas);
             entry = entries.get(key);
             loading = entry == null;
             if (loading) {
@@ -188,6 +208,26 @@ public final class ClassifierCache {
             throw e.getCause() instanceof RuntimeException r ? r : e;
         }
         return new Lease(entry, loading);
+    }
+
+    /** The copy a new lease takes: an idle loaded one, else a copy not yet made, else the least leased. */
+    private Key pick(ModelSpec spec, Device device, int replicas) {
+        Key fresh = null;
+        Key shared = null;
+        int fewest = Integer.MAX_VALUE;
+        for (int r = 0; r < replicas; r++) {
+            Key key = new Key(spec, device, r);
+            Entry e = entries.get(key);
+            if (e == null) {
+                fresh = fresh == null ? key : fresh;
+            } else if (e.leases == 0 && e.classifier != null) {
+                return key;
+            } else if (e.leases < fewest) {
+                fewest = e.leases;
+                shared = key;
+            }
+        }
+        return fresh != null ? fresh : shared;
     }
 
     /** Loads the entry's model and makes room for it, or fails every task waiting for it. */
@@ -286,9 +326,10 @@ public final class ClassifierCache {
         residentBytes -= entry.bytes;
     }
 
-    /** Times this cache has loaded a model for a device. */
+    /** Times this cache has loaded a model for a device, every copy counted. */
     public synchronized long loads(ModelSpec spec, Device device) {
-        return loads.getOrDefault(new Key(spec, device), 0L);
+        return loads.entrySet().stream().filter(e -> e.getKey().spec().equals(spec) && e.getKey().device().equals(device))
+                .mapToLong(Map.Entry::getValue).sum();
     }
 
     /** Bytes of every open model: cached, or evicted but still leased. */

@@ -186,7 +186,7 @@ class ClassifierCacheTest {
         ClassifierCache cache = new ClassifierCache(bnBytes + viewBytes - 1);
         ClassifierCache.Lease bn = lease(cache, BN);
         bn.close();
-        try (ClassifierCache.Lease view = cache.lease(VIEW, CPU, viewBytes, () -> {
+        try (ClassifierCache.Lease view = cache.lease(VIEW, CPU, 1, viewBytes, () -> {
             assertTrue(closed(bn), "bn is closed before view loads");
             return load(VIEW);
         })) {
@@ -212,5 +212,36 @@ class ClassifierCacheTest {
         // The next lease tries again rather than finding a failed entry.
         assertThrows(GibbonException.class, () -> lease(cache, BN));
         assertEquals(2, loaderCalls.get());
+    }
+
+    @Test
+    void replicasGiveBusyTasksCopiesOfTheirOwnUpToTheLimitAndCountInTheBudget() {
+        ClassifierCache cache = new ClassifierCache(2 * bnBytes);
+        java.util.function.Supplier<Classifier> counted = () -> {
+            loaderCalls.incrementAndGet();
+            return load(BN);
+        };
+        try (ClassifierCache.Lease first = cache.lease(BN, CPU, 2, 0, counted);
+                ClassifierCache.Lease second = cache.lease(BN, CPU, 2, 0, counted)) {
+            assertTrue(first.loaded() && second.loaded());
+            assertFalse(first.classifier() == second.classifier(), "a busy copy gets a second task a copy of its own");
+            assertEquals(2 * bnBytes, cache.residentBytes());
+            try (ClassifierCache.Lease third = cache.lease(BN, CPU, 2, 0, counted)) {
+                assertFalse(third.loaded(), "at the limit of copies a task shares one");
+                assertTrue(third.classifier() == first.classifier() || third.classifier() == second.classifier());
+            }
+        }
+        try (ClassifierCache.Lease again = cache.lease(BN, CPU, 2, 0, counted)) {
+            assertFalse(again.loaded(), "an idle copy is taken before another is made");
+        }
+        assertEquals(2, cache.loads(BN, CPU));
+        assertEquals(2, loaderCalls.get());
+        // Each copy counts against the budget: a smaller one evicts the first copy when the second loads.
+        ClassifierCache tight = new ClassifierCache(bnBytes + bnBytes / 2);
+        ClassifierCache.Lease one = tight.lease(BN, CPU, 2, 0, counted);
+        ClassifierCache.Lease two = tight.lease(BN, CPU, 2, 0, counted);
+        one.close();
+        two.close();
+        assertEquals(bnBytes, tight.residentBytes());
     }
 }

@@ -98,7 +98,7 @@ final class SweepPartition implements MapPartitionsFunction<Row, Row> {
     /** As {@link #lease(ExperimentConfig, ModelSpec, Device)}, for a model of known size ({@code 0} = unknown). */
     static ClassifierCache.Lease lease(ExperimentConfig config, ModelSpec spec, Device device, long expectedBytes) {
         ClassifierCache.Lease lease = ClassifierCache.lease(spec, device, config.threads(), config.hadoop(),
-                config.modelCacheBytes(), expectedBytes);
+                config.modelCacheBytes(), expectedBytes, config.modelReplicas());
         TaskContext task = TaskContext.get();
         if (task != null) {
             task.addTaskCompletionListener((TaskCompletionListener) context -> lease.close());
