@@ -16,6 +16,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.util.LongAccumulator;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -47,6 +48,11 @@ class CertifyStageTest {
         ExperimentConfig config = config(N);
         spark = GibbonSpark.session(config);
         source = new IdxSource(config.dataset(), Map.of());
+    }
+
+    @AfterAll
+    static void stop() {
+        GibbonSpark.stopIfRunning();
     }
 
     /** The certified rows of the first examples with the samples cut into chunks of {@code chunkSize}. */

@@ -32,6 +32,8 @@ class TableLayoutTest {
 
     @BeforeAll
     static void session() {
+        // A session an earlier test class left running would keep its catalog on that class's warehouse.
+        GibbonSpark.stopIfRunning();
         config = ConfigLoader.load(Path.of("conf/default.conf"), List.of("output.warehouse=" + warehouse,
                 "spark.master=\"local[2]\""));
         spark = GibbonSpark.session(config);
