@@ -34,11 +34,7 @@ final class StartupProbes {
                         + " per batch of 1, expected (1, " + metadata.numClasses() + ") for " + metadata.numClasses()
                         + " classes");
             }
-            boolean finite = true;
-            for (float v : logits.toFloatArray()) {
-                finite &= Float.isFinite(v);
-            }
-            if (!finite) {
+            if (!finite(logits)) {
                 throw GibbonException.model(classifier.location()
                         + ": the model returns NaN or infinite logits on an all-zero input");
             }
@@ -64,6 +60,10 @@ final class StartupProbes {
         try (NDManager m = classifier.newBatchManager()) {
             NDArray batch = classifier.logits(m.create(values, new Shape(n, s[0], s[1], s[2])));
             NDArray alone = classifier.logits(m.create(Arrays.copyOf(values, size), new Shape(1, s[0], s[1], s[2])));
+            // Non-finite logits are judged on real examples before a run, with a message that says so.
+            if (!finite(batch) || !finite(alone)) {
+                return;
+            }
             if (!close(batch.get("0:1"), alone)) {
                 throw GibbonException.model(classifier.location() + ": an example's logits change with the rest of its"
                         + " batch (BatchNorm with batch statistics? export with torch.jit.trace(model.eval(), example)"
@@ -106,6 +106,15 @@ final class StartupProbes {
     }
 
     /** Equal up to float rounding of a different summation order, relative to the larger values. */
+    private static boolean finite(NDArray a) {
+        for (float v : a.toFloatArray()) {
+            if (!Float.isFinite(v)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static boolean close(NDArray a, NDArray b) {
         float scale = a.abs().max().getFloat();
         return a.getShape().equals(b.getShape()) && a.allClose(b, 1e-3, 1e-4 * scale, false);
