@@ -184,10 +184,10 @@ public final class BenchCommand implements AddOnCommand {
             smoothed.add(CertifyBench.smoothed(model, example, certifyBatch, sigma, samples));
             ratio.add(smoothed.get(r) / forward.get(r));
         }
-        out.printf("   %-34s %s%n", "plain forward pass", triple(KernelBench.spread(forward), "%.0f"));
-        out.printf("   %-34s %s%n", "smoothing (noise + forward + count)", triple(KernelBench.spread(smoothed), "%.0f"));
-        out.printf("   %-34s %s (goal >= 0.90)%n", "smoothing / forward", triple(KernelBench.spread(ratio), "%.2f"));
-        out.printf("   %-34s %s%n", "drawing the noise alone", triple(KernelBench.spread(noise), "%.0f"));
+        out.printf("   %-34s %s%n", "plain forward pass", KernelBench.triple(KernelBench.spread(forward), "%.0f"));
+        out.printf("   %-34s %s%n", "smoothing (noise + forward + count)", KernelBench.triple(KernelBench.spread(smoothed), "%.0f"));
+        out.printf("   %-34s %s (goal >= 0.90)%n", "smoothing / forward", KernelBench.triple(KernelBench.spread(ratio), "%.2f"));
+        out.printf("   %-34s %s%n", "drawing the noise alone", KernelBench.triple(KernelBench.spread(noise), "%.0f"));
         Path warehouse = Files.createTempDirectory("gibbon-bench-certify");
         int examples = 20;
         int n = 5_000;
@@ -205,7 +205,7 @@ public final class BenchCommand implements AddOnCommand {
             double[] loop = KernelBench.spread(KernelBench.attackLoop(model, batch, steps, repeats));
             double[] peak = KernelBench.spread(KernelBench.matmul(model, 1024, repeats));
             double achieved = loop[1] * flops / 1e9;
-            out.printf("   %-8d %-32s %-26s %.0f %% (%.1f of %.1f GFLOP/s)%n", t, triple(loop, "%.0f"), triple(peak, "%.1f"),
+            out.printf("   %-8d %-32s %-26s %.0f %% (%.1f of %.1f GFLOP/s)%n", t, KernelBench.triple(loop, "%.0f"), KernelBench.triple(peak, "%.1f"),
                     100 * achieved / peak[1], achieved, peak[1]);
         }
         out.println();
@@ -223,15 +223,7 @@ public final class BenchCommand implements AddOnCommand {
             double[] gibbon = KernelBench.spread(KernelBench.attackLoop(model, batch, steps, repeats));
             JsonNode plain = torchRates(t, false);
             JsonNode last = torchRates(t, true);
-            if (plain.isTextual() || last.isTextual()) {
-                out.printf("   %-8d %-26s %s%n", t, triple(gibbon, "%.0f"),
-                        "PyTorch did not run: " + (plain.isTextual() ? plain : last).asText());
-                continue;
-            }
-            double[] nchw = KernelBench.spread(KernelBench.rates(plain));
-            double[] cl = KernelBench.spread(KernelBench.rates(last));
-            out.printf("   %-8d %-26s %-26s %-26s %.2f, %.2f (torch %s)%n", t, triple(gibbon, "%.0f"), triple(nchw, "%.0f"),
-                    triple(cl, "%.0f"), gibbon[1] / nchw[1], gibbon[1] / cl[1], plain.path("torch").asText());
+            out.println(KernelBench.againstPytorch(t, gibbon, plain, last, 26));
         }
         out.println();
     }
@@ -264,7 +256,7 @@ public final class BenchCommand implements AddOnCommand {
             }
             double[] l = KernelBench.spread(loop);
             double[] s = KernelBench.spread(swept);
-            out.printf("   %-8s %-22s %-22s %-9s %s%n", plan.label(), triple(l, "%.1f"), triple(s, "%.1f"),
+            out.printf("   %-8s %-22s %-22s %-9s %s%n", plan.label(), KernelBench.triple(l, "%.1f"), KernelBench.triple(s, "%.1f"),
                     String.format(Locale.ROOT, "%.2fx", l[1] / s[1]), accuracies(plan, a, b));
         }
         List<Double> lt = new ArrayList<>();
@@ -275,7 +267,7 @@ public final class BenchCommand implements AddOnCommand {
         }
         double[] l = KernelBench.spread(lt);
         double[] s = KernelBench.spread(st);
-        out.printf("   %-8s %-22s %-22s %.2fx%n%n", "all", triple(l, "%.1f"), triple(s, "%.1f"), l[1] / s[1]);
+        out.printf("   %-8s %-22s %-22s %.2fx%n%n", "all", KernelBench.triple(l, "%.1f"), KernelBench.triple(s, "%.1f"), l[1] / s[1]);
     }
 
     /**
@@ -318,11 +310,11 @@ public final class BenchCommand implements AddOnCommand {
             ratios.computeIfAbsent("local[2] / local[1]", k -> new ArrayList<>()).add(two / one);
         }
         out.printf("   %-24s %s%n", "", "images x steps / s");
-        rates.forEach((name, v) -> out.printf("   %-24s %s%n", name, triple(KernelBench.spread(v), "%.0f")));
+        rates.forEach((name, v) -> out.printf("   %-24s %s%n", name, KernelBench.triple(KernelBench.spread(v), "%.0f")));
         out.printf("   %-24s %s%n", "ratio", "per repetition, min / median / max");
-        ratios.forEach((name, v) -> out.printf("   %-24s %s%n", name, triple(KernelBench.spread(v), "%.2f")));
+        ratios.forEach((name, v) -> out.printf("   %-24s %s%n", name, KernelBench.triple(KernelBench.spread(v), "%.2f")));
         out.printf("   session start + one-batch warm-up before each timed run (s, not counted): %s%n%n",
-                triple(KernelBench.spread(warmUps), "%.1f"));
+                KernelBench.triple(KernelBench.spread(warmUps), "%.1f"));
     }
 
     /**
@@ -432,9 +424,5 @@ public final class BenchCommand implements AddOnCommand {
         } catch (IOException e) {
             return "unknown CPU";
         }
-    }
-
-    private static String triple(double[] v, String format) {
-        return String.format(Locale.ROOT, format + " / " + format + " / " + format, v[0], v[1], v[2]);
     }
 }

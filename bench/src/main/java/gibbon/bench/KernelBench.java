@@ -140,6 +140,30 @@ public final class KernelBench {
     }
 
     /** Minimum, median and maximum of repeated measurements. */
+    /** Min / median / max, each in {@code format}. */
+    static String triple(double[] v, String format) {
+        return String.format(java.util.Locale.ROOT, format + " / " + format + " / " + format, v[0], v[1], v[2]);
+    }
+
+    /**
+     * One line of a Gibbon-against-PyTorch table: Gibbon's rates, PyTorch's with its input as
+     * written and in channels-last memory, and the two ratios; or why PyTorch did not run.
+     *
+     * @param width the width of each rate column
+     */
+    static String againstPytorch(int threads, double[] gibbon, JsonNode plain, JsonNode last, int width) {
+        String column = "%-" + width + "s ";
+        if (plain.isTextual() || last.isTextual()) {
+            return String.format(java.util.Locale.ROOT, "   %-8d " + column + "%s", threads, triple(gibbon, "%.0f"),
+                    "PyTorch did not run: " + (plain.isTextual() ? plain : last).asText());
+        }
+        double[] nchw = spread(rates(plain));
+        double[] cl = spread(rates(last));
+        return String.format(java.util.Locale.ROOT, "   %-8d " + column + column + column + "%.2f, %.2f (torch %s)", threads,
+                triple(gibbon, "%.0f"), triple(nchw, "%.0f"), triple(cl, "%.0f"), gibbon[1] / nchw[1], gibbon[1] / cl[1],
+                plain.path("torch").asText());
+    }
+
     public static double[] spread(List<Double> values) {
         List<Double> sorted = values.stream().sorted().toList();
         int n = sorted.size();

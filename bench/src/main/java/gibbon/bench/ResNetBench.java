@@ -76,8 +76,8 @@ final class ResNetBench {
             double[] loop = KernelBench.spread(KernelBench.attackLoop(model, best, steps, repeats));
             double[] peak = KernelBench.spread(KernelBench.matmul(model, 1024, repeats));
             double achieved = loop[1] * flops / 1e9;
-            out.printf("   %-8d %-28s %-24s %.0f %% (%.1f of %.1f GFLOP/s)%n", t, triple(loop, "%.0f"), triple(peak, "%.1f"),
-                    100 * achieved / peak[1], achieved, peak[1]);
+            out.printf("   %-8d %-28s %-24s %.0f %% (%.1f of %.1f GFLOP/s)%n", t, KernelBench.triple(loop, "%.0f"),
+                    KernelBench.triple(peak, "%.1f"), 100 * achieved / peak[1], achieved, peak[1]);
         }
 
         folded(model, spec, file, best, steps, repeats, python, out);
@@ -91,15 +91,7 @@ final class ResNetBench {
             double[] gibbon = KernelBench.spread(KernelBench.attackLoop(model, best, steps, repeats, false));
             JsonNode plain = KernelBench.pytorchLoop(python, file, best, steps, t, repeats, false);
             JsonNode last = KernelBench.pytorchLoop(python, file, best, steps, t, repeats, true);
-            if (plain.isTextual() || last.isTextual()) {
-                out.printf("   %-8d %-24s %s%n", t, triple(gibbon, "%.0f"),
-                        "PyTorch did not run: " + (plain.isTextual() ? plain : last).asText());
-                continue;
-            }
-            double[] nchw = KernelBench.spread(KernelBench.rates(plain));
-            double[] cl = KernelBench.spread(KernelBench.rates(last));
-            out.printf("   %-8d %-24s %-24s %-24s %.2f, %.2f (torch %s)%n", t, triple(gibbon, "%.0f"), triple(nchw, "%.0f"),
-                    triple(cl, "%.0f"), gibbon[1] / nchw[1], gibbon[1] / cl[1], plain.path("torch").asText());
+            out.println(KernelBench.againstPytorch(t, gibbon, plain, last, 24));
         }
         KernelBench.threads(1);
         out.println();
@@ -131,11 +123,7 @@ final class ResNetBench {
             ratio.add(fold.get(r) / plain.get(r));
         }
         out.printf("   BatchNorm folded into the convolutions (torch.jit.freeze), batch %d, 1 thread, timed in turns:"
-                + " as written %s, frozen %s, frozen / as written %s%n", batch, triple(KernelBench.spread(plain), "%.0f"),
-                triple(KernelBench.spread(fold), "%.0f"), triple(KernelBench.spread(ratio), "%.2f"));
-    }
-
-    private static String triple(double[] v, String format) {
-        return String.format(Locale.ROOT, format + " / " + format + " / " + format, v[0], v[1], v[2]);
+                + " as written %s, frozen %s, frozen / as written %s%n", batch, KernelBench.triple(KernelBench.spread(plain), "%.0f"),
+                KernelBench.triple(KernelBench.spread(fold), "%.0f"), KernelBench.triple(KernelBench.spread(ratio), "%.2f"));
     }
 }
