@@ -33,6 +33,12 @@ import java.util.List;
  * allows it ({@link #channelsLast()}).
  */
 public final class Classifier implements TargetModel, AutoCloseable {
+    /**
+     * Whether TorchScript's profiling graph executor optimises the module (DJL's property, read as
+     * DJL reads it; libtorch keeps the setting per thread, so every pass sets it). Off unless set.
+     */
+    private static final boolean GRAPH_OPTIMIZER =
+            Boolean.parseBoolean(System.getProperty("ai.djl.pytorch.graph_optimizer", "false"));
     private final Model model;
     private final ModelMetadata metadata;
     private final String location;
@@ -187,6 +193,7 @@ public final class Classifier implements TargetModel, AutoCloseable {
         }
         Block block = model.getBlock();
         if (block instanceof PtSymbolBlock module) {
+            JniUtils.setGraphExecutorOptimize(GRAPH_OPTIMIZER);
             return IValueUtils.forward(module, new NDList(input), withGradient).get(0);
         }
         return block.forward(new ParameterStore(x.getManager(), false), new NDList(input), false).singletonOrThrow();
