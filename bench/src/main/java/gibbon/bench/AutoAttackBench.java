@@ -18,6 +18,7 @@ import gibbon.model.Classifier;
 import gibbon.model.ClassifierCache;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -40,6 +41,9 @@ import java.util.Set;
 public final class AutoAttackBench {
     /** The ensemble's components in order, each also registered as an attack of its own. */
     public static final List<String> COMPONENTS = List.of("apgd_ce", "apgd_t", "fab_t", "square");
+
+    /** Whether the baseline runs pinned to one core (util-linux's taskset), as "per core" means. */
+    private static final boolean PINNED = Files.isExecutable(Path.of("/usr/bin/taskset"));
 
     private AutoAttackBench() {}
 
@@ -66,11 +70,11 @@ public final class AutoAttackBench {
     }
 
     /**
-     * One timed ensemble: its seconds, how many examples it had, how many the clean model classified
-     * correctly, and per component the examples it broke; {@code reach} holds per component the ids
-     * of the examples it attacked.
+     * One timed ensemble: its seconds and the CPU seconds of the whole process meanwhile, how many
+     * examples it had, how many the clean model classified correctly, and per component the examples
+     * it broke; {@code reach} holds per component the ids of the examples it attacked.
      */
-    public record Ensemble(double seconds, int examples, long cleanCorrect, Map<String, Long> broken,
+    public record Ensemble(double seconds, double cpuSeconds, int examples, long cleanCorrect, Map<String, Long> broken,
             Map<String, List<Long>> reach) {
         /** Robust accuracy after each component, in order. */
         public List<Double> robustAfter() {
@@ -87,10 +91,12 @@ public final class AutoAttackBench {
     /** The whole ensemble as Gibbon's attack loop runs it, without Spark, on the current thread count. */
     public static Ensemble loop(Classifier model, List<Example> examples, Budget budget, long seed, int batch) {
         long start = System.nanoTime();
+        double cpuStart = processCpuSeconds();
         List<PredictionRecord> records = new ArrayList<>();
         new AttackSweep(model, List.of(budget.plan("autoattack")), seed, batch).run(examples.iterator(), n -> { })
                 .forEachRemaining(records::add);
         double seconds = (System.nanoTime() - start) / 1e9;
+        double cpuSeconds = processCpuSeconds() - cpuStart;
         Map<String, Long> broken = new LinkedHashMap<>();
         Map<String, List<Long>> reach = new LinkedHashMap<>();
         long cleanCorrect = 0;
@@ -110,7 +116,13 @@ public final class AutoAttackBench {
                 broken.merge(r.brokenBy(), 1L, Long::sum);
             }
         }
-        return new Ensemble(seconds, examples.size(), cleanCorrect, broken, reach);
+        return new Ensemble(seconds, cpuSeconds, examples.size(), cleanCorrect, broken, reach);
+    }
+
+    /** CPU seconds of every thread of this JVM so far (libtorch's threads included). */
+    static double processCpuSeconds() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime() / 1e9;
     }
 
     /** One component alone on the given examples: seconds and how many of them it broke. */
@@ -137,10 +149,11 @@ public final class AutoAttackBench {
      * A whole {@code gibbon run} of the ensemble on the TorchScript model through Spark: a fresh
      * session, the dataset read, the attack, the tables written.
      *
-     * @return seconds of the run and its robust accuracy
+     * @return seconds of the run, its robust accuracy, and the CPU seconds of this JVM meanwhile
      */
     public static double[] spark(String master, Path torchscript, Path warehouse, int examples, Budget budget, int batch) {
         GibbonSpark.stopIfRunning();
+        double cpuStart = processCpuSeconds();
         ExperimentConfig config = ConfigLoader.load(Path.of("conf", "torchscript.conf"), List.of(
                 "model.uri=\"" + torchscript + "\"", "spark.master=\"" + master + "\"", "dataset.limit=" + examples,
                 "output.warehouse=" + warehouse, "attacks.fgsm.enabled=false", "attacks.pgd.enabled=false",
@@ -151,9 +164,10 @@ public final class AutoAttackBench {
         RobustnessJob.Outcome o = new RobustnessJob(config, new PrintStream(OutputStream.nullOutputStream()), null,
                 false).run();
         GibbonSpark.stopIfRunning();
+        double cpu = processCpuSeconds() - cpuStart;
         double robust = o.summary().stream().filter(s -> s.epsilon() > 0).mapToDouble(RobustAccuracy::robustAccuracy)
                 .findFirst().orElse(Double.NaN);
-        return new double[] {o.seconds(), robust};
+        return new double[] {o.seconds(), robust, cpu};
     }
 
     /**
@@ -183,18 +197,20 @@ public final class AutoAttackBench {
         double[] one = spark("local[1]", torchscript, warehouse, examples, budget, batch);
         double[] two = spark("local[2]", torchscript, warehouse, examples, budget, batch);
 
-        out.printf("   %-40s %10s %12s %14s %s%n", "", "s x cores", "examples/s", "robust acc.", "peer s / Gibbon s x cores");
+        out.printf("   %-40s %10s %8s %12s %12s %s%n", "", "s x cores", "CPU s", "examples/s", "robust acc.",
+                "peer / Gibbon: s x cores, CPU s");
         double peerSeconds = peer.isTextual() ? Double.NaN : peer.path("seconds").asDouble();
+        double peerCpu = peer.isTextual() ? Double.NaN : peer.path("cpu_seconds").asDouble(Double.NaN);
         if (peer.isTextual()) {
             out.println("   PyTorch baseline did not run: " + peer.asText());
         } else {
-            row(out, "PyTorch baseline, 1 thread (peer)", peerSeconds, examples, peer.path("robust_accuracy").asDouble(),
-                    peerSeconds);
+            row(out, "PyTorch baseline, 1 thread (peer)" + (PINNED ? ", core 0" : ""), peerSeconds, peerCpu, examples,
+                    peer.path("robust_accuracy").asDouble(), peerSeconds, peerCpu);
         }
-        row(out, "Gibbon run, local[1] (start + tables)", one[0], examples, one[1], peerSeconds);
-        row(out, "Gibbon run, local[2] (start + tables)", 2 * two[0], examples, two[1], peerSeconds);
-        row(out, "Gibbon attack loop alone, 1 thread", loop.seconds(), examples,
-                loop.robustAfter().get(COMPONENTS.size() - 1), peerSeconds);
+        row(out, "Gibbon run, local[1] (start + tables)", one[0], one[2], examples, one[1], peerSeconds, peerCpu);
+        row(out, "Gibbon run, local[2] (start + tables)", 2 * two[0], two[2], examples, two[1], peerSeconds, peerCpu);
+        row(out, "Gibbon attack loop alone, 1 thread", loop.seconds(), loop.cpuSeconds(), examples,
+                loop.robustAfter().get(COMPONENTS.size() - 1), peerSeconds, peerCpu);
         out.printf("   per component, 1 thread, each on the examples that reach it in its own ensemble:%n");
         out.printf("   %-10s %-28s %-28s %s%n", "component", "peer: attacked, s, robust after",
                 "Gibbon: attacked, s, robust after", "peer s / Gibbon s");
@@ -216,17 +232,24 @@ public final class AutoAttackBench {
                 (double) loop.cleanCorrect() / examples);
     }
 
-    private static void row(PrintStream out, String name, double coreSeconds, int examples, double robust, double peer) {
-        out.printf(Locale.ROOT, "   %-40s %10.1f %12.2f %14.3f %s%n", name, coreSeconds, examples / coreSeconds,
-                robust, Double.isNaN(peer) ? "-" : String.format(Locale.ROOT, "%.2f", peer / coreSeconds));
+    private static void row(PrintStream out, String name, double coreSeconds, double cpuSeconds, int examples,
+            double robust, double peer, double peerCpu) {
+        out.printf(Locale.ROOT, "   %-40s %10.1f %8.1f %12.2f %12.3f %s%n", name, coreSeconds, cpuSeconds,
+                examples / coreSeconds, robust, Double.isNaN(peer) ? "-"
+                        : String.format(Locale.ROOT, "%.2f, %.2f", peer / coreSeconds, peerCpu / cpuSeconds));
     }
 
-    /** The baseline's JSON report, or its output as text when it did not give one. */
+    /**
+     * The baseline's JSON report, or its output as text when it did not give one. It runs pinned to
+     * core 0 where taskset exists: with one torch thread, Python's runtime and the BLAS library
+     * still kept a second core busy part of the time here.
+     */
     private static JsonNode baseline(String python, Path torchscript, int examples, Budget budget) throws Exception {
-        List<String> command = List.of(python, "bench/autoattack_baseline.py", torchscript.toString(), "--examples",
+        List<String> command = new ArrayList<>(PINNED ? List.of("/usr/bin/taskset", "-c", "0") : List.of());
+        command.addAll(List.of(python, "bench/autoattack_baseline.py", torchscript.toString(), "--examples",
                 String.valueOf(examples), "--epsilon", String.valueOf(budget.epsilon()), "--steps",
                 String.valueOf(budget.steps()), "--target-classes", String.valueOf(budget.targetClasses()), "--queries",
-                String.valueOf(budget.queries()), "--threads", "1");
+                String.valueOf(budget.queries()), "--threads", "1"));
         String output = KernelBench.exec(command);
         ObjectMapper mapper = new ObjectMapper();
         try {

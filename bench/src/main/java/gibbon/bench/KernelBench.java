@@ -139,7 +139,6 @@ public final class KernelBench {
         return buffer.toString(StandardCharsets.UTF_8);
     }
 
-    /** Minimum, median and maximum of repeated measurements. */
     /** Min / median / max, each in {@code format}. */
     static String triple(double[] v, String format) {
         return String.format(java.util.Locale.ROOT, format + " / " + format + " / " + format, v[0], v[1], v[2]);

@@ -18,9 +18,12 @@ import java.util.Arrays;
  *
  * <p>The box-constrained projection onto a hyperplane is computed exactly, in closed form from the
  * box faces sorted by how far along the search direction they lie (as the reference sorts them).
- * The forward and backward pass at each new point serves twice: its logits judge the point, its
- * gradient linearises the next step (the reference runs a separate forward pass to judge); only
- * the points that were adversarial, and so step back toward x, get a pass of their own.
+ * Each step needs the new points judged and every point linearised where it ends up (an
+ * adversarial one steps back first). While few points turn adversarial, one forward and backward
+ * pass at the new points does both, and only the adversarial ones get a second pass where they
+ * stepped back; once many do (FAB hugs the boundary, so most of them step back at most steps), a
+ * forward pass judges them all first and one forward and backward pass linearises them all, as
+ * the reference does. Each step takes the cheaper way by the share of the previous step.
  *
  * <p>Returns each example's smallest adversarial found, or the clean input where none was found;
  * the sweep then projects it onto the epsilon-ball.
@@ -32,6 +35,11 @@ final class FabAttack implements Attack {
     private final float eta;
     private final float beta;
     private final float alphaMax;
+    /**
+     * A forward pass costs about a third of a forward and backward pass: above this share of
+     * adversarial points, judging first and linearising once beats linearising twice.
+     */
+    private static final double JUDGE_FIRST_ABOVE = 0.35;
 
     FabAttack(Norm norm, int steps, int targetClasses, double eta, double beta, double alphaMax) {
         this.norm = norm;
@@ -70,6 +78,7 @@ final class FabAttack implements Attack {
         TargetModel.Gradient g = model.gradient(current, difference(labels, targets));
         NDArray w = g.gradient();
         NDArray value = g.loss();
+        double adversarialShare = 0;
         for (int i = 0; i < steps; i++) {
             NDArray[] before = {found, current, w, value};
             try (NDScope scope = new NDScope()) {
@@ -82,10 +91,10 @@ final class FabAttack implements Attack {
                 NDArray alpha = a1.div(a1.add(a2)).maximum(0f).minimum(alphaMax);
                 current = current.add(d1.mul(eta)).mul(alpha.neg().add(1f)).add(x.add(d2.mul(eta)).mul(alpha)).clip(0f, 1f);
 
-                // One pass at the new point both judges it and linearises the next step there.
                 boolean last = i == steps - 1;
+                boolean judgeFirst = last || adversarialShare > JUDGE_FIRST_ABOVE;
                 NDArray logits;
-                if (last) {
+                if (judgeFirst) {
                     logits = model.logits(current);
                 } else {
                     g = model.gradient(current, difference(labels, targets));
@@ -97,27 +106,32 @@ final class FabAttack implements Attack {
                 float[] size = norm.perExample(current.sub(x)).toFloatArray();
                 boolean[] adversarial = new boolean[n];
                 boolean[] better = new boolean[n];
-                boolean any = false;
+                int count = 0;
                 for (int j = 0; j < n; j++) {
                     adversarial[j] = predicted[j] != y[j];
                     better[j] = adversarial[j] && size[j] < smallest[j];
-                    any |= adversarial[j];
+                    count += adversarial[j] ? 1 : 0;
                     if (better[j]) {
                         smallest[j] = size[j];
                     }
                 }
-                if (any) {
+                adversarialShare = (double) count / n;
+                if (count > 0) {
                     found = Rows.choose(Rows.mask(x, better), current, found);
                     NDArray backed = x.add(current.sub(x).mul(beta));
                     current = Rows.choose(Rows.mask(x, adversarial), backed, current);
-                    if (!last) {
-                        // The points stepped back toward x are linearised where they now are.
-                        int[] rows = Rows.where(adversarial);
-                        TargetModel.Gradient h = model.gradient(Rows.select(current, rows),
-                                difference(Rows.select(labels, rows), Rows.select(targets, rows)));
-                        w = Rows.scatter(w, rows, h.gradient());
-                        value = Rows.scatter(value, rows, h.loss());
-                    }
+                }
+                if (!last && judgeFirst) {
+                    g = model.gradient(current, difference(labels, targets));
+                    w = g.gradient();
+                    value = g.loss();
+                } else if (!last && count > 0) {
+                    // The points stepped back toward x are linearised where they now are.
+                    int[] rows = Rows.where(adversarial);
+                    TargetModel.Gradient h = model.gradient(Rows.select(current, rows),
+                            difference(Rows.select(labels, rows), Rows.select(targets, rows)));
+                    w = Rows.scatter(w, rows, h.gradient());
+                    value = Rows.scatter(value, rows, h.loss());
                 }
                 Rows.carry(before, found, current, w, value);
             }
