@@ -147,7 +147,7 @@ public final class AutoAttackBench {
 
     /**
      * A whole {@code gibbon run} of the ensemble on the TorchScript model through Spark: a fresh
-     * session, the dataset read, the attack, the tables written.
+     * session, the dataset read, the attack (a model copy per task thread), the tables written.
      *
      * @return seconds of the run, its robust accuracy, and the CPU seconds of this JVM meanwhile
      */
@@ -160,7 +160,7 @@ public final class AutoAttackBench {
                 "attacks.pgd_l2.enabled=false", "attacks.noise.enabled=false",
                 "attacks.autoattack = { epsilons = [" + budget.epsilon() + "], steps = " + budget.steps()
                         + ", target-classes = " + budget.targetClasses() + ", queries = " + budget.queries() + " }",
-                "sweep.batch-size=" + batch, "output.adversarial-fraction=0"));
+                "sweep.batch-size=" + batch, "sweep.model-replicas=" + cores(master), "output.adversarial-fraction=0"));
         RobustnessJob.Outcome o = new RobustnessJob(config, new PrintStream(OutputStream.nullOutputStream()), null,
                 false).run();
         GibbonSpark.stopIfRunning();
@@ -168,6 +168,11 @@ public final class AutoAttackBench {
         double robust = o.summary().stream().filter(s -> s.epsilon() > 0).mapToDouble(RobustAccuracy::robustAccuracy)
                 .findFirst().orElse(Double.NaN);
         return new double[] {o.seconds(), robust, cpu};
+    }
+
+    /** The task threads of a local master such as local[2]: each gets a model copy of its own. */
+    private static int cores(String master) {
+        return Integer.parseInt(master.substring(master.indexOf('[') + 1, master.indexOf(']')));
     }
 
     /**
