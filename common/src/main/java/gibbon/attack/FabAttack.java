@@ -21,25 +21,25 @@ import java.util.Arrays;
  * Each step needs the new points judged and every point linearised where it ends up (an
  * adversarial one steps back first). While few points turn adversarial, one forward and backward
  * pass at the new points does both, and only the adversarial ones get a second pass where they
- * stepped back; once many do (FAB hugs the boundary, so most of them step back at most steps), a
- * forward pass judges them all first and one forward and backward pass linearises them all, as
- * the reference does. Each step takes the cheaper way by the share of the previous step.
+ * stepped back; once many do (FAB overshoots the boundary it aims at, so on a weak model most do),
+ * a forward pass judges them all first and one forward and backward pass linearises them all, as
+ * the reference does. Each step takes the cheaper way by the share of the step before.
  *
  * <p>Returns each example's smallest adversarial found, or the clean input where none was found;
  * the sweep then projects it onto the epsilon-ball.
  */
 final class FabAttack implements Attack {
+    /**
+     * A forward pass costs about a third of a forward and backward pass: above this share of
+     * adversarial points, judging first and linearising once beats linearising twice.
+     */
+    private static final double JUDGE_FIRST_ABOVE = 0.35;
     private final Norm norm;
     private final int steps;
     private final int targetClasses;
     private final float eta;
     private final float beta;
     private final float alphaMax;
-    /**
-     * A forward pass costs about a third of a forward and backward pass: above this share of
-     * adversarial points, judging first and linearising once beats linearising twice.
-     */
-    private static final double JUDGE_FIRST_ABOVE = 0.35;
 
     FabAttack(Norm norm, int steps, int targetClasses, double eta, double beta, double alphaMax) {
         this.norm = norm;

@@ -34,8 +34,10 @@ import java.util.List;
  */
 public final class Classifier implements TargetModel, AutoCloseable {
     /**
-     * Whether TorchScript's profiling graph executor optimises the module (DJL's property, read as
-     * DJL reads it; libtorch keeps the setting per thread, so every pass sets it). Off unless set.
+     * Whether TorchScript's profiling graph executor optimises modules: only where DJL's property
+     * {@code ai.djl.pytorch.graph_optimizer} is true. Its plans are specialised to the shapes it has
+     * seen and attack batches shrink as examples break, so it kept re-planning (AutoAttack ran about
+     * a quarter slower with it). libtorch keeps the setting per thread, so every pass sets it.
      */
     private static final boolean GRAPH_OPTIMIZER =
             Boolean.parseBoolean(System.getProperty("ai.djl.pytorch.graph_optimizer", "false"));
