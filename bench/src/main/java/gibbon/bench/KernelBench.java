@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.stream.LongStream;
 
@@ -141,7 +142,7 @@ public final class KernelBench {
 
     /** Min / median / max, each in {@code format}. */
     static String triple(double[] v, String format) {
-        return String.format(java.util.Locale.ROOT, format + " / " + format + " / " + format, v[0], v[1], v[2]);
+        return String.format(Locale.ROOT, format + " / " + format + " / " + format, v[0], v[1], v[2]);
     }
 
     /**
@@ -153,12 +154,12 @@ public final class KernelBench {
     static String againstPytorch(int threads, double[] gibbon, JsonNode plain, JsonNode last, int width) {
         String column = "%-" + width + "s ";
         if (plain.isTextual() || last.isTextual()) {
-            return String.format(java.util.Locale.ROOT, "   %-8d " + column + "%s", threads, triple(gibbon, "%.0f"),
+            return String.format(Locale.ROOT, "   %-8d " + column + "%s", threads, triple(gibbon, "%.0f"),
                     "PyTorch did not run: " + (plain.isTextual() ? plain : last).asText());
         }
         double[] nchw = spread(rates(plain));
         double[] cl = spread(rates(last));
-        return String.format(java.util.Locale.ROOT, "   %-8d " + column + column + column + "%.2f, %.2f (torch %s)", threads,
+        return String.format(Locale.ROOT, "   %-8d " + column + column + column + "%.2f, %.2f (torch %s)", threads,
                 triple(gibbon, "%.0f"), triple(nchw, "%.0f"), triple(cl, "%.0f"), gibbon[1] / nchw[1], gibbon[1] / cl[1],
                 plain.path("torch").asText());
     }

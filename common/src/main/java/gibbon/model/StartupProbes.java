@@ -105,16 +105,12 @@ final class StartupProbes {
         }
     }
 
-    /** Equal up to float rounding of a different summation order, relative to the larger values. */
+    /** Whether every value is a finite number (neither NaN nor infinite). */
     private static boolean finite(NDArray a) {
-        for (float v : a.toFloatArray()) {
-            if (!Float.isFinite(v)) {
-                return false;
-            }
-        }
-        return true;
+        return !a.isNaN().any().getBoolean() && !a.isInfinite().any().getBoolean();
     }
 
+    /** Equal up to float rounding of a different summation order, relative to the larger values. */
     private static boolean close(NDArray a, NDArray b) {
         float scale = a.abs().max().getFloat();
         return a.getShape().equals(b.getShape()) && a.allClose(b, 1e-3, 1e-4 * scale, false);
