@@ -17,7 +17,8 @@ import java.util.Arrays;
  * after the top one, each run only on the examples not yet broken within epsilon.
  *
  * <p>The box-constrained projection onto a hyperplane is computed exactly, in closed form from the
- * box faces sorted by how far along the search direction they lie (as the reference sorts them).
+ * box faces by how far along the search direction they lie (the reference sorts them; a selection
+ * finds the one face that matters in linear time).
  * Each step needs the new points judged and every point linearised where it ends up (an
  * adversarial one steps back first). While few points turn adversarial, one forward and backward
  * pass at the new points does both, and only the adversarial ones get a second pass where they
@@ -162,12 +163,12 @@ final class FabAttack implements Attack {
      * w·z = level, per example; where the box does not reach the plane, the box point that comes
      * closest along the way. With v = ±w pointing toward the plane, the point is clip(p + r·sign(v))
      * (L-infinity) or clip(p + λ·v) (L2), and w·z moves toward the plane by the gain
-     * Σ a_i·min(t, c_i): each coordinate adds its weight a_i (|v_i|, or v_i²) until it reaches its
-     * box face at t = c_i (the distance to that face, divided by |v_i| for L2). The gain is piecewise
-     * linear and increasing in t, so the exact t where it reaches the gap comes from one pass over
-     * the faces in order of c_i. Computed in Java per example: the sort and the pass are a few
-     * thousand operations on plain arrays, where elementwise tensor calls would cost a native call
-     * each.
+     * G(t) = Σ a_i·min(t, c_i): each coordinate adds its weight a_i (|v_i|, or v_i²) until it reaches
+     * its box face at t = c_i (the distance to that face, divided by |v_i| for L2). G is piecewise
+     * linear and increasing, so the t where it reaches the gap is found as quickselect finds a
+     * median: partition the faces around one, keep the side the crossing lies on, and carry the
+     * other side's sums, in linear expected time where the reference sorts the faces. Computed in
+     * Java per example on plain arrays, where elementwise tensor calls would cost a native call each.
      */
     NDArray project(NDArray p, NDArray w, NDArray level) {
         int n = (int) p.getShape().get(0);
@@ -176,7 +177,6 @@ final class FabAttack implements Attack {
         float[] levels = level.toFloatArray();
         int d = ps.length / n;
         float[] out = new float[ps.length];
-        long[] order = new long[d];
         double[] weight = new double[d];
         double[] face = new double[d];
         for (int e = 0; e < n; e++) {
@@ -186,37 +186,18 @@ final class FabAttack implements Attack {
                 gap -= (double) ws[o + i] * ps[o + i];
             }
             float toward = gap >= 0 ? 1f : -1f;
-            double need = Math.abs(gap);
             int m = 0;
-            double slope = 0;
             for (int i = 0; i < d; i++) {
                 float v = ws[o + i] * toward;
-                if (v == 0f) {
-                    continue;
-                }
                 double edge = v > 0 ? 1.0 - ps[o + i] : ps[o + i];
-                double abs = Math.abs((double) v);
-                weight[i] = norm == Norm.LINF ? abs : abs * abs;
-                face[i] = norm == Norm.LINF ? edge : edge / abs;
-                slope += weight[i];
-                // Faces are at least 0, so their float bits sort as they do; the low half keeps the index.
-                order[m++] = ((long) Float.floatToIntBits((float) face[i]) << 32) | i;
-            }
-            Arrays.sort(order, 0, m);
-            double reached = 0;
-            double t = Double.POSITIVE_INFINITY;
-            for (int k = 0; k < m && need > 0; k++) {
-                int i = (int) order[k];
-                if (reached + slope * face[i] >= need) {
-                    t = (need - reached) / slope;
-                    break;
+                // A coordinate already at its face adds nothing for any t (a blank pixel, often).
+                if (v != 0f && edge > 0) {
+                    double abs = Math.abs((double) v);
+                    weight[m] = norm == Norm.LINF ? abs : abs * abs;
+                    face[m++] = norm == Norm.LINF ? edge : edge / abs;
                 }
-                reached += weight[i] * face[i];
-                slope -= weight[i];
             }
-            if (need == 0) {
-                t = 0;
-            }
+            double t = crossing(Math.abs(gap), weight, face, m);
             for (int i = 0; i < d; i++) {
                 float v = ws[o + i] * toward;
                 double step = v == 0f ? 0 : norm == Norm.LINF ? Math.signum(v) * t : v * t;
@@ -224,5 +205,64 @@ final class FabAttack implements Attack {
             }
         }
         return p.getManager().create(out, p.getShape());
+    }
+
+    /**
+     * The t ≥ 0 where G(t) = Σ a_k·min(t, c_k) over the first {@code m} faces reaches {@code need};
+     * infinity where G never does. Reorders the two arrays.
+     */
+    static double crossing(double need, double[] a, double[] c, int m) {
+        if (need == 0) {
+            return 0;
+        }
+        // G(t) = reached + t·above on the candidates' range: reached sums a·c over the faces known
+        // to lie below the crossing, above sums a over those known to lie at or beyond it.
+        double reached = 0;
+        double above = 0;
+        int lo = 0;
+        int hi = m;
+        while (lo < hi) {
+            double pivot = medianOfThree(c[lo], c[(lo + hi) >>> 1], c[hi - 1]);
+            int lt = lo;
+            int i = lo;
+            int gt = hi;
+            double belowSum = 0;
+            double equalWeight = 0;
+            double overWeight = 0;
+            while (i < gt) {
+                double ci = c[i];
+                if (ci < pivot) {
+                    belowSum += a[i] * ci;
+                    swap(a, c, lt++, i++);
+                } else if (ci > pivot) {
+                    overWeight += a[i];
+                    swap(a, c, i, --gt);
+                } else {
+                    equalWeight += a[i];
+                    i++;
+                }
+            }
+            if (reached + belowSum + pivot * (equalWeight + overWeight + above) >= need) {
+                above += equalWeight + overWeight;
+                hi = lt;
+            } else {
+                reached += belowSum + pivot * equalWeight;
+                lo = gt;
+            }
+        }
+        return above == 0 ? Double.POSITIVE_INFINITY : (need - reached) / above;
+    }
+
+    private static double medianOfThree(double x, double y, double z) {
+        return Math.max(Math.min(x, y), Math.min(Math.max(x, y), z));
+    }
+
+    private static void swap(double[] a, double[] c, int i, int j) {
+        double t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+        t = c[i];
+        c[i] = c[j];
+        c[j] = t;
     }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -65,6 +66,54 @@ class FabProjectionTest {
                 }
             }
         }
+    }
+
+    /**
+     * The selection finds the same crossing as a pass over the faces in sorted order (the
+     * reference's way), with ties (pixels at the same box face, equal weights) and with planes the
+     * faces do not reach.
+     */
+    @Test
+    void crossingMatchesTheSortedPass() {
+        Random random = new Random(11);
+        for (int trial = 0; trial < 2000; trial++) {
+            int m = 1 + random.nextInt(trial % 3 == 0 ? 8 : 800);
+            double[] a = new double[m];
+            double[] c = new double[m];
+            double total = 0;
+            for (int k = 0; k < m; k++) {
+                a[k] = random.nextInt(4) == 0 ? 0.5 : random.nextDouble();
+                c[k] = random.nextInt(3) == 0 ? random.nextInt(3) * 0.5 : random.nextDouble();
+                total += a[k] * c[k];
+            }
+            double need = total * (random.nextDouble() * 1.2);
+            double expected = sortedCrossing(need, a.clone(), c.clone());
+            double actual = FabAttack.crossing(need, a, c, m);
+            if (Double.isInfinite(expected)) {
+                assertTrue(Double.isInfinite(actual), "trial " + trial + ": " + actual + " for an unreachable gap");
+            } else {
+                assertEquals(expected, actual, 1e-9 * Math.max(1, expected), "trial " + trial);
+            }
+        }
+    }
+
+    private static double sortedCrossing(double need, double[] a, double[] c) {
+        Integer[] order = new Integer[a.length];
+        double slope = 0;
+        for (int k = 0; k < a.length; k++) {
+            order[k] = k;
+            slope += a[k];
+        }
+        Arrays.sort(order, (i, j) -> Double.compare(c[i], c[j]));
+        double reached = 0;
+        for (int i : order) {
+            if (reached + slope * c[i] >= need) {
+                return need == 0 ? 0 : (need - reached) / slope;
+            }
+            reached += a[i] * c[i];
+            slope -= a[i];
+        }
+        return Double.POSITIVE_INFINITY;
     }
 
     /**
