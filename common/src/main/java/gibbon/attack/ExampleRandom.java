@@ -89,7 +89,11 @@ public final class ExampleRandom {
 
     /** Uniform noise in [low, high), shape (batch, exampleShape...). */
     public NDArray uniform(NDManager manager, Shape exampleShape, float low, float high) {
-        int size = (int) exampleShape.size();
+        return manager.create(uniformValues((int) exampleShape.size(), low, high), batchShape(exampleShape));
+    }
+
+    /** As {@link #uniform}, as a plain array: {@code size} values per example, example after example. */
+    public float[] uniformValues(int size, float low, float high) {
         float[] values = new float[streams.length * size];
         for (int i = 0; i < streams.length; i++) {
             SplittableRandom r = streams[i];
@@ -97,7 +101,7 @@ public final class ExampleRandom {
                 values[i * size + j] = low + (high - low) * (float) r.nextDouble();
             }
         }
-        return manager.create(values, batchShape(exampleShape));
+        return values;
     }
 
     /** Standard normal noise, shape (batch, exampleShape...). */

@@ -1,7 +1,9 @@
 package gibbon.attack;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
 import gibbon.model.TargetModel;
 
 /**
@@ -14,6 +16,10 @@ import gibbon.model.TargetModel;
  *
  * <p>The window is drawn per example (as in the paper's code, where AutoAttack draws one per
  * batch), so each example's queries depend on its own random stream only, not on its batch.
+ *
+ * <p>The search keeps its points and margins in plain arrays: a query copies each open example's
+ * best point, sets its windows, and sends the rows through the model in one batch, whose logits
+ * come back as numbers. Done in tensor calls, that bookkeeping took about 45 native calls a query.
  */
 final class SquareAttack implements Attack {
     private final int queries;
@@ -34,15 +40,32 @@ final class SquareAttack implements Attack {
 
     @Override
     public Crafted craft(TargetModel model, NDArray x, NDArray labels, NDArray epsilon, ExampleRandom random) {
-        int n = (int) x.getShape().get(0);
-        int c = (int) x.getShape().get(1);
-        int h = (int) x.getShape().get(2);
-        int w = (int) x.getShape().get(3);
-        NDArray stripes = random.uniform(x.getManager(), new ai.djl.ndarray.types.Shape(c, 1, w), -1f, 1f).sign();
-        NDArray best = x.add(stripes.mul(epsilon)).clip(0f, 1f);
-        float[] margin = trueMargin(model.logits(best), labels);
-        NDArray rowIndex = x.getManager().arange(h).toType(x.getDataType(), false).reshape(1, 1, h, 1);
-        NDArray columnIndex = x.getManager().arange(w).toType(x.getDataType(), false).reshape(1, 1, 1, w);
+        Shape shape = x.getShape();
+        int n = (int) shape.get(0);
+        int c = (int) shape.get(1);
+        int h = (int) shape.get(2);
+        int w = (int) shape.get(3);
+        int size = c * h * w;
+        float[] clean = x.toFloatArray();
+        float[] eps = epsilon.toFloatArray();
+        int[] y = Rows.ints(labels);
+        float[] stripes = random.uniformValues(c * w, -1f, 1f);
+        float[] best = new float[n * size];
+        for (int i = 0; i < n; i++) {
+            for (int ch = 0; ch < c; ch++) {
+                for (int row = 0; row < h; row++) {
+                    for (int col = 0; col < w; col++) {
+                        int k = i * size + (ch * h + row) * w + col;
+                        best[k] = clip(clean[k] + Math.signum(stripes[(i * c + ch) * w + col]) * eps[i]);
+                    }
+                }
+            }
+        }
+        int[] all = new int[n];
+        for (int i = 0; i < n; i++) {
+            all[i] = i;
+        }
+        float[] margin = trueMargins(model, x.getManager(), best, all, shape, y);
         for (int query = 1; query < queries; query++) {
             boolean[] open = new boolean[n];
             for (int i = 0; i < n; i++) {
@@ -52,39 +75,65 @@ final class SquareAttack implements Attack {
             if (active.length == 0) {
                 break;
             }
-            NDArray[] before = {best};
-            try (NDScope scope = new NDScope()) {
-                NDArray xs = Rows.select(x, active);
-                NDArray es = Rows.select(epsilon, active);
-                NDArray bs = Rows.select(best, active);
-                ExampleRandom rs = random.select(active);
-                int side = side(query, c * h * w, c, h);
-                NDArray top = column(xs, rs.integers(h - side));
-                NDArray left = column(xs, rs.integers(w - side));
-                NDArray window = within(rowIndex, top, side).mul(within(columnIndex, left, side));
-                NDArray signs = rs.uniform(x.getManager(), new ai.djl.ndarray.types.Shape(c, 1, 1), -1f, 1f).sign();
-                // Adding 2·eps·sign then projecting sets the window to exactly ±eps, as the reference does.
-                NDArray candidate = bs.add(window.mul(signs).mul(es).mul(2f));
-                candidate = xs.add(Norm.LINF.project(candidate.sub(xs), es)).clip(0f, 1f);
-                float[] m = trueMargin(model.logits(candidate), Rows.select(labels, active));
-                boolean[] improved = new boolean[active.length];
-                for (int j = 0; j < active.length; j++) {
-                    improved[j] = m[j] < margin[active[j]];
-                    if (improved[j]) {
-                        margin[active[j]] = m[j];
+            ExampleRandom rs = random.select(active);
+            int side = side(query, size, c, h);
+            int[] top = rs.integers(h - side);
+            int[] left = rs.integers(w - side);
+            float[] signs = rs.uniformValues(c, -1f, 1f);
+            float[] candidate = new float[active.length * size];
+            for (int j = 0; j < active.length; j++) {
+                int i = active[j];
+                System.arraycopy(best, i * size, candidate, j * size, size);
+                for (int ch = 0; ch < c; ch++) {
+                    // The window becomes exactly x ± epsilon in this channel, within [0, 1].
+                    float sign = Math.signum(signs[j * c + ch]);
+                    for (int row = top[j]; row < top[j] + side && sign != 0; row++) {
+                        for (int col = left[j]; col < left[j] + side; col++) {
+                            int k = (ch * h + row) * w + col;
+                            candidate[j * size + k] = clip(clean[i * size + k] + sign * eps[i]);
+                        }
                     }
                 }
-                int[] rows = Rows.where(improved);
-                best = Rows.scatter(best, Rows.pick(active, rows), Rows.select(candidate, rows));
-                Rows.carry(before, best);
+            }
+            float[] m = trueMargins(model, x.getManager(), candidate, active, shape, y);
+            for (int j = 0; j < active.length; j++) {
+                int i = active[j];
+                if (m[j] < margin[i]) {
+                    margin[i] = m[j];
+                    System.arraycopy(candidate, j * size, best, i * size, size);
+                }
             }
         }
-        return Crafted.of(best);
+        return Crafted.of(x.getManager().create(best, shape));
     }
 
-    /** True logit minus the best other: positive while the example is classified correctly. */
-    private static float[] trueMargin(NDArray logits, NDArray labels) {
-        return Losses.margin(logits, labels).neg().toFloatArray();
+    /**
+     * True logit minus the best other, per row of {@code inputs} (one row per entry of
+     * {@code rows}, an index into the batch): positive while the example is classified correctly.
+     */
+    private static float[] trueMargins(TargetModel model, NDManager manager, float[] inputs, int[] rows, Shape shape,
+            int[] labels) {
+        float[] logits;
+        try (NDScope scope = new NDScope()) {
+            logits = model.logits(manager.create(inputs, new Shape(rows.length).addAll(shape.slice(1)))).toFloatArray();
+        }
+        int classes = logits.length / rows.length;
+        float[] out = new float[rows.length];
+        for (int j = 0; j < rows.length; j++) {
+            int label = labels[rows[j]];
+            float other = Float.NEGATIVE_INFINITY;
+            for (int k = 0; k < classes; k++) {
+                if (k != label) {
+                    other = Math.max(other, logits[j * classes + k]);
+                }
+            }
+            out[j] = logits[j * classes + label] - other;
+        }
+        return out;
+    }
+
+    private static float clip(float v) {
+        return Math.min(1f, Math.max(0f, v));
     }
 
     /** The window side: sqrt(p · features / channels), rounded, in [1, rows − 1]. */
@@ -104,18 +153,5 @@ final class SquareAttack implements Attack {
             }
         }
         return p;
-    }
-
-    private static NDArray column(NDArray like, int[] values) {
-        float[] f = new float[values.length];
-        for (int i = 0; i < f.length; i++) {
-            f[i] = values[i];
-        }
-        return like.getManager().create(f).reshape(values.length, 1, 1, 1);
-    }
-
-    /** 1 where start ≤ index < start + side, per example. */
-    private static NDArray within(NDArray index, NDArray start, int side) {
-        return index.gte(start).logicalAnd(index.lt(start.add((float) side))).toType(start.getDataType(), false);
     }
 }
