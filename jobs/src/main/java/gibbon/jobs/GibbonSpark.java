@@ -14,15 +14,15 @@ import org.apache.spark.sql.SparkSession;
  */
 public final class GibbonSpark {
     /**
-     * glibc settings of executors, as the gibbon launcher sets them for its own JVM: two arenas, and
+     * glibc settings of executors, as the gibbon launcher sets them for its own JVM: one arena, and
      * libtorch's large per-batch buffers kept in the heap instead of being mapped, unmapped and
      * faulted in again on every allocation (its cost is measured in docs/performance.md).
      */
-    private static final Map<String, String> EXECUTOR_ENV = Map.of("MALLOC_ARENA_MAX", "2",
+    private static final Map<String, String> EXECUTOR_ENV = Map.of("MALLOC_ARENA_MAX", "1",
             "MALLOC_MMAP_THRESHOLD_", "268435456", "MALLOC_TRIM_THRESHOLD_", "1073741824");
     private static final String EXECUTOR_JAVA_OPTIONS = "spark.executor.extraJavaOptions";
-    /** The JVM calls malloc_trim every 5 s; a JDK without the flag ignores it (Spark passes -XX:+IgnoreUnrecognizedVMOptions). */
-    private static final String TRIM_NATIVE_HEAP = "-XX:TrimNativeHeapInterval=5000";
+    /** The JVM calls malloc_trim every 30 s; a JDK without the flag ignores it (Spark passes -XX:+IgnoreUnrecognizedVMOptions). */
+    private static final String TRIM_NATIVE_HEAP = "-XX:TrimNativeHeapInterval=30000";
 
     /**
      * Gibbon's Spark defaults, set only where the user (spark-submit, spark-defaults.conf or the
@@ -88,7 +88,7 @@ public final class GibbonSpark {
         });
         config.sparkConf().forEach(builder::config);
         // As the gibbon launcher does for its own JVM: executors keep freed buffers in glibc's heap
-        // (EXECUTOR_ENV) and hand their pages back to the OS every 5 s, so that RSS does not climb
+        // (EXECUTOR_ENV) and hand their pages back to the OS every 30 s, so that RSS does not climb
         // with the number of batches (docs/performance.md). A user's own settings win.
         EXECUTOR_ENV.forEach((name, value) -> {
             if (userSetting(config, "spark.executorEnv." + name) == null) {
