@@ -1,7 +1,6 @@
 package gibbon.attack;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import gibbon.model.TargetModel;
@@ -18,7 +17,7 @@ import gibbon.model.TargetModel;
  * batch), so each example's queries depend on its own random stream only, not on its batch.
  *
  * <p>The search keeps its points and margins in plain arrays: a query copies each open example's
- * best point, sets its windows, and sends the rows through the model in one batch, whose logits
+ * best point, sets its windows, and sends the rows through the model in one batch, whose margins
  * come back as numbers. Done in tensor calls, that bookkeeping took about 45 native calls a query.
  */
 final class SquareAttack implements Attack {
@@ -51,21 +50,12 @@ final class SquareAttack implements Attack {
         int[] y = Rows.ints(labels);
         float[] stripes = random.uniformValues(c * w, -1f, 1f);
         float[] best = new float[n * size];
-        for (int i = 0; i < n; i++) {
-            for (int ch = 0; ch < c; ch++) {
-                for (int row = 0; row < h; row++) {
-                    for (int col = 0; col < w; col++) {
-                        int k = i * size + (ch * h + row) * w + col;
-                        best[k] = clip(clean[k] + Math.signum(stripes[(i * c + ch) * w + col]) * eps[i]);
-                    }
-                }
-            }
+        for (int k = 0; k < best.length; k++) {
+            // Pixel k lies in plane k / (h·w) (example i, channel ch) and column k mod w.
+            float stripe = stripes[k / (h * w) * w + k % w];
+            best[k] = clip(clean[k] + Math.signum(stripe) * eps[k / size]);
         }
-        int[] all = new int[n];
-        for (int i = 0; i < n; i++) {
-            all[i] = i;
-        }
-        float[] margin = trueMargins(model, x.getManager(), best, all, shape, y);
+        float[] margin = trueMargins(model, labels, best, y, shape);
         for (int query = 1; query < queries; query++) {
             boolean[] open = new boolean[n];
             for (int i = 0; i < n; i++) {
@@ -95,7 +85,7 @@ final class SquareAttack implements Attack {
                     }
                 }
             }
-            float[] m = trueMargins(model, x.getManager(), candidate, active, shape, y);
+            float[] m = trueMargins(model, labels, candidate, Rows.pick(y, active), shape);
             for (int j = 0; j < active.length; j++) {
                 int i = active[j];
                 if (m[j] < margin[i]) {
@@ -107,29 +97,12 @@ final class SquareAttack implements Attack {
         return Crafted.of(x.getManager().create(best, shape));
     }
 
-    /**
-     * True logit minus the best other, per row of {@code inputs} (one row per entry of
-     * {@code rows}, an index into the batch): positive while the example is classified correctly.
-     */
-    private static float[] trueMargins(TargetModel model, NDManager manager, float[] inputs, int[] rows, Shape shape,
-            int[] labels) {
-        float[] logits;
+    /** True logit minus the best other per row of {@code inputs}: positive while classified correctly. */
+    private static float[] trueMargins(TargetModel model, NDArray like, float[] inputs, int[] labels, Shape shape) {
         try (NDScope scope = new NDScope()) {
-            logits = model.logits(manager.create(inputs, new Shape(rows.length).addAll(shape.slice(1)))).toFloatArray();
+            NDArray rows = like.getManager().create(inputs, new Shape(labels.length).addAll(shape.slice(1)));
+            return Losses.margin(model.logits(rows), Rows.classes(like, labels)).neg().toFloatArray();
         }
-        int classes = logits.length / rows.length;
-        float[] out = new float[rows.length];
-        for (int j = 0; j < rows.length; j++) {
-            int label = labels[rows[j]];
-            float other = Float.NEGATIVE_INFINITY;
-            for (int k = 0; k < classes; k++) {
-                if (k != label) {
-                    other = Math.max(other, logits[j * classes + k]);
-                }
-            }
-            out[j] = logits[j * classes + label] - other;
-        }
-        return out;
     }
 
     private static float clip(float v) {
