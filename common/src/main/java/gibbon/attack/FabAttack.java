@@ -2,6 +2,7 @@ package gibbon.attack;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
 import gibbon.model.TargetModel;
 import java.util.Arrays;
 
@@ -17,8 +18,8 @@ import java.util.Arrays;
  * after the top one, each run only on the examples not yet broken within epsilon.
  *
  * <p>The box-constrained projection onto a hyperplane is computed exactly, in closed form from the
- * box faces by how far along the search direction they lie (the reference sorts them; a selection
- * finds the one face that matters in linear time).
+ * box faces by how far along the search direction they lie (the reference sorts them; Newton's
+ * method from below finds the one face that matters in a few linear passes).
  * Each step needs the new points judged and every point linearised where it ends up (an
  * adversarial one steps back first). While few points turn adversarial, one forward and backward
  * pass at the new points does both, and only the adversarial ones get a second pass where they
@@ -35,6 +36,8 @@ final class FabAttack implements Attack {
      * adversarial points, judging first and linearising once beats linearising twice.
      */
     private static final double JUDGE_FIRST_ABOVE = 0.35;
+    /** Newton passes over the faces before the crossing is selected instead. */
+    private static final int NEWTON_ROUNDS = 8;
     private final Norm norm;
     private final int steps;
     private final int targetClasses;
@@ -60,92 +63,142 @@ final class FabAttack implements Attack {
             for (int j = 0; j < rows.length; j++) {
                 t[j] = ranked[rows[j]][a + 1];
             }
-            return run(model, xs, ys, Rows.classes(ys, t), t, es);
+            return run(model, xs, ys, t, es);
         });
     }
 
     /**
      * One targeted run. Its score is epsilon minus the size of the adversarial found (above 0 when
-     * broken within epsilon, larger for smaller ones), negative infinity where none was found.
+     * broken within epsilon, larger for smaller ones), negative infinity where none was found. The
+     * points live in Java arrays between model calls: a step is two projections and a handful of
+     * elementwise updates per example, which as tensor calls would each cost a native call and a
+     * fresh batch-sized buffer.
      */
-    private Attempts.Result run(TargetModel model, NDArray x, NDArray labels, NDArray targets, int[] t, NDArray epsilon) {
+    private Attempts.Result run(TargetModel model, NDArray x, NDArray labels, int[] t, NDArray epsilon) {
         int n = (int) x.getShape().get(0);
         int[] y = Rows.ints(labels);
+        float[] clean = x.toFloatArray();
+        int d = clean.length / n;
+        float[] current = clean.clone();
+        float[] found = clean.clone();
         float[] smallest = new float[n];
         Arrays.fill(smallest, Float.POSITIVE_INFINITY);
-        NDArray found = x.duplicate();
-        NDArray current = x.duplicate();
-        long[] perExample = Norm.broadcastShape(x);
-        TargetModel.Gradient g = model.gradient(current, difference(labels, targets));
-        NDArray w = g.gradient();
-        NDArray value = g.loss();
+        Linearisation at = linearise(model, x, current, y, t);
+        Scratch scratch = new Scratch(d);
         double adversarialShare = 0;
         for (int i = 0; i < steps; i++) {
-            NDArray[] before = {found, current, w, value};
-            try (NDScope scope = new NDScope()) {
-                // Linearisation: diff(z) ≈ diff(current) + w·(z − current) = 0, i.e. w·z = level.
-                NDArray level = dot(w, current).sub(value).reshape(perExample);
-                NDArray d1 = project(current, w, level).sub(current);
-                NDArray d2 = project(x, w, level).sub(x);
-                NDArray a1 = norm.perExample(d1).maximum(1e-8f).reshape(perExample);
-                NDArray a2 = norm.perExample(d2).maximum(1e-8f).reshape(perExample);
-                NDArray alpha = a1.div(a1.add(a2)).maximum(0f).minimum(alphaMax);
-                current = current.add(d1.mul(eta)).mul(alpha.neg().add(1f)).add(x.add(d2.mul(eta)).mul(alpha)).clip(0f, 1f);
-
-                boolean last = i == steps - 1;
-                boolean judgeFirst = last || adversarialShare > JUDGE_FIRST_ABOVE;
-                NDArray logits;
-                if (judgeFirst) {
-                    logits = model.logits(current);
-                } else {
-                    g = model.gradient(current, difference(labels, targets));
-                    logits = g.logits();
-                    w = g.gradient();
-                    value = g.loss();
+            for (int e = 0; e < n; e++) {
+                move(current, clean, at, e * d, d, at.value[e], scratch);
+            }
+            boolean last = i == steps - 1;
+            boolean judgeFirst = last || adversarialShare > JUDGE_FIRST_ABOVE;
+            int[] predicted;
+            if (judgeFirst) {
+                predicted = judge(model, x, current);
+            } else {
+                at = linearise(model, x, current, y, t);
+                predicted = at.predicted;
+            }
+            boolean[] adversarial = new boolean[n];
+            int count = 0;
+            for (int e = 0; e < n; e++) {
+                if (predicted[e] == y[e]) {
+                    continue;
                 }
-                int[] predicted = Rows.argMax(logits);
-                float[] size = norm.perExample(current.sub(x)).toFloatArray();
-                boolean[] adversarial = new boolean[n];
-                boolean[] better = new boolean[n];
-                int count = 0;
-                for (int j = 0; j < n; j++) {
-                    adversarial[j] = predicted[j] != y[j];
-                    better[j] = adversarial[j] && size[j] < smallest[j];
-                    count += adversarial[j] ? 1 : 0;
-                    if (better[j]) {
-                        smallest[j] = size[j];
-                    }
+                adversarial[e] = true;
+                count++;
+                int o = e * d;
+                float size = norm.of(current, clean, o, d);
+                if (size < smallest[e]) {
+                    smallest[e] = size;
+                    System.arraycopy(current, o, found, o, d);
                 }
-                adversarialShare = (double) count / n;
-                if (count > 0) {
-                    found = Rows.choose(Rows.mask(x, better), current, found);
-                    NDArray backed = x.add(current.sub(x).mul(beta));
-                    current = Rows.choose(Rows.mask(x, adversarial), backed, current);
+                for (int k = o; k < o + d; k++) {
+                    current[k] = clean[k] + (current[k] - clean[k]) * beta;
                 }
-                if (!last && judgeFirst) {
-                    g = model.gradient(current, difference(labels, targets));
-                    w = g.gradient();
-                    value = g.loss();
-                } else if (!last && count > 0) {
-                    // The points stepped back toward x are linearised where they now are.
-                    int[] rows = Rows.where(adversarial);
-                    TargetModel.Gradient h = model.gradient(Rows.select(current, rows),
-                            difference(Rows.select(labels, rows), Rows.select(targets, rows)));
-                    w = Rows.scatter(w, rows, h.gradient());
-                    value = Rows.scatter(value, rows, h.loss());
+            }
+            adversarialShare = (double) count / n;
+            if (!last && judgeFirst) {
+                at = linearise(model, x, current, y, t);
+            } else if (!last && count > 0) {
+                // The points stepped back toward x are linearised where they now are.
+                int[] rows = Rows.where(adversarial);
+                float[] back = new float[rows.length * d];
+                for (int j = 0; j < rows.length; j++) {
+                    System.arraycopy(current, rows[j] * d, back, j * d, d);
                 }
-                Rows.carry(before, found, current, w, value);
+                Linearisation h = linearise(model, x, back, Rows.pick(y, rows), Rows.pick(t, rows));
+                for (int j = 0; j < rows.length; j++) {
+                    System.arraycopy(h.w, j * d, at.w, rows[j] * d, d);
+                    at.value[rows[j]] = h.value[j];
+                }
             }
         }
-        w.close();
-        value.close();
-        current.close();
         float[] eps = epsilon.toFloatArray();
         float[] score = new float[n];
         for (int j = 0; j < n; j++) {
             score[j] = Float.isInfinite(smallest[j]) ? Float.NEGATIVE_INFINITY : eps[j] - smallest[j];
         }
-        return new Attempts.Result(found, t, score);
+        return new Attempts.Result(x.getManager().create(found, x.getShape()), t, score);
+    }
+
+    /**
+     * One example's step (the {@code d} values from {@code o}): linearised as diff(z) ≈ value +
+     * w·(z − current), both the current point and the clean input are projected onto the plane
+     * where that is 0, and the point moves to the overshot blend of the two projections.
+     */
+    private void move(float[] current, float[] clean, Linearisation at, int o, int d, float value, Scratch s) {
+        double cleanGap = -value;
+        for (int k = 0; k < d; k++) {
+            cleanGap += (double) at.w[o + k] * (current[o + k] - clean[o + k]);
+        }
+        towardPlane(current, at.w, o, d, -value, s.weight, s.face, s.fromCurrent);
+        towardPlane(clean, at.w, o, d, cleanGap, s.weight, s.face, s.fromClean);
+        float a1 = Math.max(norm.of(s.fromCurrent, 0, d), 1e-8f);
+        float a2 = Math.max(norm.of(s.fromClean, 0, d), 1e-8f);
+        float alpha = Math.min(Math.max(a1 / (a1 + a2), 0f), alphaMax);
+        for (int k = 0; k < d; k++) {
+            float moved = (current[o + k] + s.fromCurrent[k] * eta) * (1f - alpha) + (clean[o + k] + s.fromClean[k] * eta) * alpha;
+            current[o + k] = Math.min(1f, Math.max(0f, moved));
+        }
+    }
+
+    /** Work space of one run, one example long: the two moves to the plane and the faces. */
+    private static final class Scratch {
+        final float[] fromCurrent;
+        final float[] fromClean;
+        final double[] weight;
+        final double[] face;
+
+        Scratch(int d) {
+            fromCurrent = new float[d];
+            fromClean = new float[d];
+            weight = new double[d];
+            face = new double[d];
+        }
+    }
+
+    /** The gradient of the true minus the target logit, its value and the predicted class, per row. */
+    private record Linearisation(float[] w, float[] value, int[] predicted) {}
+
+    /** Linearises the rows of {@code points}, shaped as rows of {@code like}, for labels {@code y} and targets {@code t}. */
+    private static Linearisation linearise(TargetModel model, NDArray like, float[] points, int[] y, int[] t) {
+        try (NDScope scope = new NDScope()) {
+            TargetModel.Gradient g = model.gradient(rows(like, points, y.length),
+                    difference(Rows.classes(like, y), Rows.classes(like, t)));
+            return new Linearisation(g.gradient().toFloatArray(), g.loss().toFloatArray(), Rows.argMax(g.logits()));
+        }
+    }
+
+    /** The predicted class of each row of {@code points}. */
+    private static int[] judge(TargetModel model, NDArray like, float[] points) {
+        try (NDScope scope = new NDScope()) {
+            return Rows.argMax(model.logits(rows(like, points, (int) like.getShape().get(0))));
+        }
+    }
+
+    private static NDArray rows(NDArray like, float[] points, int count) {
+        return like.getManager().create(points, new Shape(count).addAll(like.getShape().slice(1)));
     }
 
     /** The true logit minus the target's: the function whose zero level FAB-T linearises. */
@@ -153,68 +206,87 @@ final class FabAttack implements Attack {
         return logits -> Losses.pick(logits, labels).sub(Losses.pick(logits, targets));
     }
 
-    /** Per-example dot product of two batches, shape (batch). */
-    private static NDArray dot(NDArray a, NDArray b) {
-        return a.mul(b).reshape(a.getShape().get(0), -1).sum(new int[] {1});
-    }
-
     /**
-     * The point of the box [0, 1] nearest to {@code p} (in this attack's norm) on the hyperplane
-     * w·z = level, per example; where the box does not reach the plane, the box point that comes
-     * closest along the way. With v = ±w pointing toward the plane, the point is clip(p + r·sign(v))
-     * (L-infinity) or clip(p + λ·v) (L2), and w·z moves toward the plane by the gain
-     * G(t) = Σ a_i·min(t, c_i): each coordinate adds its weight a_i (|v_i|, or v_i²) until it reaches
-     * its box face at t = c_i (the distance to that face, divided by |v_i| for L2). G is piecewise
-     * linear and increasing, so the t where it reaches the gap is found as quickselect finds a
-     * median: partition the faces around one, keep the side the crossing lies on, and carry the
-     * other side's sums, in linear expected time where the reference sorts the faces. Computed in
-     * Java per example on plain arrays, where elementwise tensor calls would cost a native call each.
+     * Writes to {@code delta} the move from p (the {@code d} values of {@code points} from
+     * {@code o}) to the point of the box [0, 1] nearest to it (in this attack's norm) on the
+     * hyperplane w·z = w·p + gap; where the box does not reach the plane, to the box point that
+     * comes closest along the way. With v = ±w pointing toward the plane, the point is
+     * clip(p + r·sign(v)) (L-infinity) or clip(p + λ·v) (L2), and w·z moves toward the plane by the
+     * gain G(t) = Σ a_i·min(t, c_i): each coordinate adds its weight a_i (|v_i|, or v_i²) until it
+     * reaches its box face at t = c_i (the distance to that face, divided by |v_i| for L2). G is
+     * piecewise linear, increasing and concave, so the t where it reaches the gap is found without
+     * sorting the faces ({@link #crossing}). {@code weight} and {@code face} are scratch space of at
+     * least d entries.
      */
-    NDArray project(NDArray p, NDArray w, NDArray level) {
-        int n = (int) p.getShape().get(0);
-        float[] ps = p.toFloatArray();
-        float[] ws = w.toFloatArray();
-        float[] levels = level.toFloatArray();
-        int d = ps.length / n;
-        float[] out = new float[ps.length];
-        double[] weight = new double[d];
-        double[] face = new double[d];
-        for (int e = 0; e < n; e++) {
-            int o = e * d;
-            double gap = levels[e];
-            for (int i = 0; i < d; i++) {
-                gap -= (double) ws[o + i] * ps[o + i];
-            }
-            float toward = gap >= 0 ? 1f : -1f;
-            int m = 0;
-            for (int i = 0; i < d; i++) {
-                float v = ws[o + i] * toward;
-                double edge = v > 0 ? 1.0 - ps[o + i] : ps[o + i];
-                // A coordinate already at its face adds nothing for any t (a blank pixel, often).
-                if (v != 0f && edge > 0) {
-                    double abs = Math.abs((double) v);
-                    weight[m] = norm == Norm.LINF ? abs : abs * abs;
-                    face[m++] = norm == Norm.LINF ? edge : edge / abs;
-                }
-            }
-            double t = crossing(Math.abs(gap), weight, face, m);
-            for (int i = 0; i < d; i++) {
-                float v = ws[o + i] * toward;
-                double step = v == 0f ? 0 : norm == Norm.LINF ? Math.signum(v) * t : v * t;
-                out[o + i] = (float) Math.min(1.0, Math.max(0.0, ps[o + i] + step));
-            }
+    void towardPlane(float[] points, float[] w, int o, int d, double gap, double[] weight, double[] face, float[] delta) {
+        float toward = gap >= 0 ? 1f : -1f;
+        int m = 0;
+        // Without branches on the signs, which are as good as random: edge is 1 − p where v > 0, p where v < 0.
+        for (int i = 0; i < d; i++) {
+            float v = w[o + i] * toward;
+            float p = points[o + i];
+            float half = Math.copySign(0.5f, v);
+            float edge = (0.5f - half) * p + (0.5f + half) * (1f - p);
+            double abs = Math.abs((double) v);
+            weight[m] = norm == Norm.LINF ? abs : abs * abs;
+            face[m] = norm == Norm.LINF ? edge : edge / abs;
+            // A coordinate already at its face adds nothing for any t (a blank pixel, often): not kept.
+            m += v != 0f & edge > 0f ? 1 : 0;
         }
-        return p.getManager().create(out, p.getShape());
+        double t = crossing(Math.abs(gap), weight, face, m);
+        for (int i = 0; i < d; i++) {
+            float v = w[o + i] * toward;
+            double step = v == 0f ? 0 : norm == Norm.LINF ? Math.signum(v) * t : v * t;
+            float p = points[o + i];
+            delta[i] = (float) Math.min(1.0, Math.max(0.0, p + step)) - p;
+        }
     }
 
     /**
      * The t ≥ 0 where G(t) = Σ a_k·min(t, c_k) over the first {@code m} faces reaches {@code need};
-     * infinity where G never does. Reorders the two arrays.
+     * infinity where G never does. Reorders the two arrays. First Newton's method from the left
+     * (Michelot's for the simplex): t = (need − Σ_below a·c) / Σ_rest a never passes the crossing, so
+     * every face below it lies below the crossing too and leaves; where none does, t is the crossing.
+     * On a FAB step few faces lie below (the plane is near), so this ends in two or three passes
+     * with well-predicted branches; the selection takes over after {@link #NEWTON_ROUNDS}.
      */
     static double crossing(double need, double[] a, double[] c, int m) {
         if (need == 0) {
             return 0;
         }
+        double reached = 0;
+        double above = 0;
+        for (int i = 0; i < m; i++) {
+            above += a[i];
+        }
+        for (int round = 0; round < NEWTON_ROUNDS; round++) {
+            if (above == 0) {
+                return Double.POSITIVE_INFINITY;
+            }
+            double t = Math.max(0, (need - reached) / above);
+            int kept = 0;
+            above = 0;
+            for (int i = 0; i < m; i++) {
+                double ci = c[i];
+                double ai = a[i];
+                if (ci < t) {
+                    reached += ai * ci;
+                } else {
+                    a[kept] = ai;
+                    c[kept++] = ci;
+                    above += ai;
+                }
+            }
+            if (kept == m) {
+                return t;
+            }
+            m = kept;
+        }
+        return reached >= need ? 0 : select(need - reached, a, c, m);
+    }
+
+    /** {@link #crossing} by quickselect's partition, in linear expected time however many faces lie below. */
+    private static double select(double need, double[] a, double[] c, int m) {
         // G(t) = reached + t·above on the candidates' range: reached sums a·c over the faces known
         // to lie below the crossing, above sums a over those known to lie at or beyond it.
         double reached = 0;

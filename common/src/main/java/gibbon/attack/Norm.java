@@ -37,6 +37,25 @@ public enum Norm {
         return this == LINF ? flat.abs().max(new int[] {1}) : flat.square().sum(new int[] {1}).sqrt();
     }
 
+    /** The norm of the {@code length} values of {@code v} from {@code offset}. */
+    float of(float[] v, int offset, int length) {
+        double sum = 0;
+        for (int i = offset; i < offset + length; i++) {
+            sum = this == LINF ? Math.max(sum, Math.abs(v[i])) : sum + (double) v[i] * v[i];
+        }
+        return (float) (this == LINF ? sum : Math.sqrt(sum));
+    }
+
+    /** The norm of a − b over the {@code length} values from {@code offset}. */
+    float of(float[] a, float[] b, int offset, int length) {
+        double sum = 0;
+        for (int i = offset; i < offset + length; i++) {
+            float v = a[i] - b[i];
+            sum = this == LINF ? Math.max(sum, Math.abs(v)) : sum + (double) v * v;
+        }
+        return (float) (this == LINF ? sum : Math.sqrt(sum));
+    }
+
     /** Shape (batch, 1, 1, ...) that broadcasts a per-example scalar over a batch. */
     static long[] broadcastShape(NDArray batch) {
         long[] shape = new long[batch.getShape().dimension()];
