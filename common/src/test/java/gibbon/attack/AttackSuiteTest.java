@@ -223,6 +223,56 @@ class AttackSuiteTest {
         }
     }
 
+    /**
+     * Square sends a window only where it changes the example's best point: every best point was
+     * itself sent once, so a candidate equal to it would be a row seen before. Repeats can still
+     * come from a rejected candidate drawn again, which is rare; without the check about one
+     * candidate in four late in the schedule repeats its best point.
+     */
+    @Test
+    void squareDoesNotQueryItsBestPointAgain() {
+        List<Example> batch = examples.subList(0, 40);
+        Set<List<Float>> seen = new java.util.HashSet<>();
+        int[] counts = new int[2];
+        TargetModel counting = new TargetModel() {
+            @Override
+            public NDArray logits(NDArray x) {
+                float[] values = x.toFloatArray();
+                int n = (int) x.getShape().get(0);
+                int size = values.length / n;
+                for (int i = 0; i < n; i++) {
+                    List<Float> row = new ArrayList<>(size);
+                    for (int k = 0; k < size; k++) {
+                        row.add(values[i * size + k]);
+                    }
+                    counts[0]++;
+                    counts[1] += seen.add(row) ? 0 : 1;
+                }
+                return model.logits(x);
+            }
+
+            @Override
+            public NDArray lossGradient(NDArray x, NDArray labels) {
+                throw new UnsupportedOperationException("no gradients");
+            }
+
+            @Override
+            public Gradient gradient(NDArray x, LogitLoss loss) {
+                throw new UnsupportedOperationException("no gradients");
+            }
+        };
+        try (NDManager m = model.newBatchManager()) {
+            NDArray x = BundledModel.images(m, batch);
+            NDArray y = BundledModel.labels(m, batch);
+            NDArray eps = m.full(new ai.djl.ndarray.types.Shape(batch.size(), 1, 1, 1), 0.05f);
+            ExampleRandom random = ExampleRandom.of(5, BundledModel.ids(batch), "square", 0.05);
+            plan("square", Map.of("queries", 1000), 0.05).create().craft(counting, x, y, eps, random);
+        }
+        System.out.printf("square, 40 examples, 1000 queries: %d rows sent, %d repeats%n", counts[0], counts[1]);
+        assertTrue(counts[0] > 5000, "too few rows sent to judge: " + counts[0]);
+        assertTrue(counts[1] < 0.03 * counts[0], counts[1] + " of " + counts[0] + " rows sent were sent before");
+    }
+
     private static double agreement(int[] predicted, int[] labels) {
         int same = 0;
         for (int i = 0; i < labels.length; i++) {
