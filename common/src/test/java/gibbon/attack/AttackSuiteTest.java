@@ -179,10 +179,15 @@ class AttackSuiteTest {
         assertEquals(before, root.getManagedArrays().size(), "arrays left behind after 4 batches");
     }
 
-    /** The model without gradients: what a black-box attack must be content with. */
-    private record LogitsOnly(TargetModel inner) implements TargetModel {
+    /** The model without gradients: what a black-box attack must be content with; {@code sent} sees each input. */
+    private record LogitsOnly(TargetModel inner, java.util.function.Consumer<NDArray> sent) implements TargetModel {
+        LogitsOnly(TargetModel inner) {
+            this(inner, x -> { });
+        }
+
         @Override
         public NDArray logits(NDArray x) {
+            sent.accept(x);
             return inner.logits(x);
         }
 
@@ -234,33 +239,19 @@ class AttackSuiteTest {
         List<Example> batch = examples.subList(0, 40);
         Set<List<Float>> seen = new java.util.HashSet<>();
         int[] counts = new int[2];
-        TargetModel counting = new TargetModel() {
-            @Override
-            public NDArray logits(NDArray x) {
-                float[] values = x.toFloatArray();
-                int n = (int) x.getShape().get(0);
-                int size = values.length / n;
-                for (int i = 0; i < n; i++) {
-                    List<Float> row = new ArrayList<>(size);
-                    for (int k = 0; k < size; k++) {
-                        row.add(values[i * size + k]);
-                    }
-                    counts[0]++;
-                    counts[1] += seen.add(row) ? 0 : 1;
+        TargetModel counting = new LogitsOnly(model, x -> {
+            float[] values = x.toFloatArray();
+            int n = (int) x.getShape().get(0);
+            int size = values.length / n;
+            for (int i = 0; i < n; i++) {
+                List<Float> row = new ArrayList<>(size);
+                for (int k = 0; k < size; k++) {
+                    row.add(values[i * size + k]);
                 }
-                return model.logits(x);
+                counts[0]++;
+                counts[1] += seen.add(row) ? 0 : 1;
             }
-
-            @Override
-            public NDArray lossGradient(NDArray x, NDArray labels) {
-                throw new UnsupportedOperationException("no gradients");
-            }
-
-            @Override
-            public Gradient gradient(NDArray x, LogitLoss loss) {
-                throw new UnsupportedOperationException("no gradients");
-            }
-        };
+        });
         try (NDManager m = model.newBatchManager()) {
             NDArray x = BundledModel.images(m, batch);
             NDArray y = BundledModel.labels(m, batch);
