@@ -259,11 +259,12 @@ final class FabAttack implements Attack {
         for (int i = 0; i < m; i++) {
             above += a[i];
         }
+        double t = 0;
         for (int round = 0; round < NEWTON_ROUNDS; round++) {
             if (above == 0) {
                 return Double.POSITIVE_INFINITY;
             }
-            double t = Math.max(0, (need - reached) / above);
+            t = Math.max(t, (need - reached) / above);
             int kept = 0;
             above = 0;
             for (int i = 0; i < m; i++) {
@@ -282,7 +283,8 @@ final class FabAttack implements Attack {
             }
             m = kept;
         }
-        return reached >= need ? 0 : select(need - reached, a, c, m);
+        // The faces left all lie at or beyond t, which never passes the crossing.
+        return reached >= need ? t : Math.max(t, select(need - reached, a, c, m));
     }
 
     /** {@link #crossing} by quickselect's partition, in linear expected time however many faces lie below. */
