@@ -42,7 +42,7 @@ class MultiModelRunTest {
         List<String> args = new ArrayList<>(List.of("run", config, "--set", "dataset.limit=" + EXAMPLES,
                 "--set", "attacks.pgd.steps=3", "--set", "attacks.pgd_l2.enabled=false", "--set", "attacks.noise.enabled=false",
                 "--set", "output.warehouse=" + warehouse, "--set", "output.catalog=multitest",
-                "--set", "spark.master=\"local[2]\""));
+                "--set", "spark.master=\"local[2]\"", "--set", "sweep.batch-size=16"));
         args.addAll(Arrays.asList(extra));
         return args.toArray(String[]::new);
     }

@@ -81,6 +81,9 @@ class RobustnessRunTest {
         String id = runId(r.out());
         runIds.add(id);
         assertTrue(r.out().contains("512 of 10000 examples"), r.out());
+        // Two task slots, but a second partition per slot would split the two batches of 256.
+        assertTrue(r.out().contains("attack: 512 examples x 25 (attack, epsilon) pairs in 2 partitions, batch 256"),
+                r.out());
         assertTrue(r.out().contains("attack pgd: 512/512 examples"), r.out());
         assertTrue(r.out().contains("robust_acc") && r.out().contains("pgd_l2"), r.out());
 
