@@ -195,8 +195,8 @@ public final class RobustnessJob {
                     .persist(StorageLevel.MEMORY_AND_DISK());
             Dataset<Row> persisted = shared;
             examples = () -> persisted;
-            out.printf("examples: %d in %d partition%s, read once for %d models (persisted, memory then disk)%n", n,
-                    partitions, partitions == 1 ? "" : "s", models.size());
+            out.printf("examples: %d in %s, read once for %d models (persisted, memory then disk)%n", n,
+                    partitionCount(partitions), models.size());
         }
         List<ModelRun> runs = new ArrayList<>();
         Map<String, Long> peakBytes = new TreeMap<>();
@@ -349,8 +349,8 @@ public final class RobustnessJob {
     private void attack(SparkSession spark, ResultTables tables, Stage stage, long n, int partitions, int[] shape) {
         String runId = stage.runId();
         int perExample = config.attacks().stream().mapToInt(p -> p.epsilons().size()).sum();
-        out.printf("attack: %d examples x %d (attack, epsilon) pairs in %d partition%s, batch %d%n", n, perExample,
-                partitions, partitions == 1 ? "" : "s", config.batchSize());
+        out.printf("attack: %d examples x %d (attack, epsilon) pairs in %s, batch %d%n", n, perExample,
+                partitionCount(partitions), config.batchSize());
         List<AttackPlan> open = new ArrayList<>();
         for (AttackPlan plan : config.attacks()) {
             if (resume && tables.rows(ResultTables.PENDING_PREDICTIONS, runId, plan.label()) == n * plan.epsilons().size()) {
@@ -478,6 +478,11 @@ public final class RobustnessJob {
             summary.add(ResultTables.transferSummaryRow(runId, r.getString(0), r.getString(1), s));
         }
         tables.replaceRun(ResultTables.TRANSFER_SUMMARY, spark.createDataFrame(summary, ResultTables.TRANSFER_SUMMARY_SCHEMA));
+    }
+
+    /** "1 partition", "4 partitions". */
+    private static String partitionCount(int partitions) {
+        return partitions + (partitions == 1 ? " partition" : " partitions");
     }
 
     /**
