@@ -189,14 +189,13 @@ public final class AutoAttackBench {
                 + " same ensemble in plain PyTorch with torchattacks 3.5.1's semantics (bench/autoattack_baseline.py);"
                 + " time per core = seconds x cores used%n", torchscript, examples, budget.epsilon(), budget.steps(),
                 budget.targetClasses(), budget.queries());
-        JsonNode peer;
+        JsonNode peer = baseline(python, torchscript, examples, budget);
         Ensemble loop;
         Map<String, Component> alone = new LinkedHashMap<>();
         // Leased and released before the Spark rows: a copy held for the JVM's life counts as in use, so on
         // local[2] the job's two tasks would take turns on the one other copy (1.2 cores used instead of 1.9).
         try (ClassifierCache.Lease lease = ClassifierCache.lease(config.model(), Device.cpu(), 1, Map.of(), 0)) {
             Classifier model = lease.classifier();
-            peer = baseline(python, torchscript, examples, budget);
             KernelBench.threads(1);
             component(model, "apgd_ce", data.subList(0, Math.min(16, data.size())), budget, config.seed(), batch);
             loop = loop(model, data, budget, config.seed(), batch);
